@@ -1,0 +1,18 @@
+"""Gunicorn settings shipped with the service: `gunicorn -c gunicorn.conf.py wsgi:app`.
+Each can be overridden on the command line or with GUNICORN_CMD_ARGS."""
+
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Sync workers: every request is short and the database does the waiting.
+worker_class = "sync"
+timeout = 30
+# No control socket: its default path is shared by every gunicorn of the user.
+control_socket_disable = True
+accesslog = "-"
+errorlog = "-"
+# The access log carries anonymised networks only, never a full client IP.
+logger_class = "moderation.access_log.PrivacyLogger"
+# Behind a reverse proxy, set FLASK_PROXY_FIX_X_FOR=1 (and the proxy's address here).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

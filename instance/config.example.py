@@ -1,0 +1,8 @@
+# Copy to instance/config.py and adjust. Every name is a setting of
+# moderation/config.py; environment variables (FLASK_<NAME>) override these.
+
+# PUBLIC_MAX_AGE = 30
+# BODY_MAX_LENGTH = 5000
+# ALLOWED_ORIGINS = ["https://news.example"]
+# PROXY_FIX_X_FOR = 1
+# RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"

@@ -1,0 +1,15 @@
+"""Liveness for load balancers and monitoring."""
+
+from flask import Blueprint
+
+from ..services import health
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 when the database answers, 503 otherwise."""
+    if health.is_database_up():
+        return {"status": "ok"}
+    return {"status": "unavailable"}, 503

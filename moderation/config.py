@@ -1,0 +1,112 @@
+"""Every setting the service reads, with its default, and the one place that
+decides which source wins."""
+
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+
+class Defaults:
+    """Defaults in code; override in instance/config.py or as FLASK_<NAME>."""
+
+    # None means "SQLite in the instance folder" (see load_config).
+    SQLALCHEMY_DATABASE_URI = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # None means "read or create instance/secret_key" (never a fixed fallback).
+    SECRET_KEY = None
+    # 413 payload_too_large above this many bytes of request body.
+    MAX_CONTENT_LENGTH = 64 * 1024
+    # Longest accepted comment body, in characters after trimming.
+    BODY_MAX_LENGTH = 10_000
+    # Deepest reply level (0 is top level); a reply below it joins its parent's level.
+    MAX_THREAD_DEPTH = 5
+    # Cache-Control max-age (seconds) of public listings and counts.
+    PUBLIC_MAX_AGE = 10
+    # Serialised pages this worker keeps, keyed by the article's version in the database.
+    THREAD_CACHE_SIZE = 512
+    # Seconds a SQLite writer waits for the lock before giving up.
+    SQLITE_BUSY_TIMEOUT = 30
+    # Proxies in front of the app that set X-Forwarded-For / -Proto / -Host
+    # (werkzeug ProxyFix); 0 trusts none, which is right without a proxy.
+    PROXY_FIX_X_FOR = 0
+    PROXY_FIX_X_PROTO = 0
+    PROXY_FIX_X_HOST = 0
+    # Browser origins allowed to call the public API and to frame /embed pages;
+    # empty means the service's own origin only.
+    ALLOWED_ORIGINS: list = []
+    # Browser origins allowed to call the moderation API; empty means none.
+    MODERATION_ORIGINS: list = []
+    # Flask-Limiter: on by default; FLASK_RATELIMIT_ENABLED=false turns it off.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_POST = "5/minute;50/day"
+    RATELIMIT_READ = "300/minute"
+    RATELIMIT_MODERATION = "600/minute"
+    RATELIMIT_AUTH_FAILURES = "20/minute"
+    # Serve the demo article at "/" (turn off where "/" belongs to something else).
+    DEMO_PAGE = True
+
+
+def load_config(app, test_config=None):
+    """Apply Defaults, instance/config.py, FLASK_* variables, DATABASE_URL and
+    SECRET_KEY, then test_config, in that order of precedence."""
+    app.config.from_object(Defaults)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env()
+        if os.environ.get("DATABASE_URL"):
+            app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+        if os.environ.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    else:
+        app.config.from_mapping(test_config)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        database = Path(app.instance_path) / "moderation.sqlite"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = read_or_create_secret(app.instance_path)
+
+
+def normalise_database_url(url):
+    """Let plain postgres:// URLs (as hosting platforms hand them out) use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def engine_options(config):
+    """Engine settings per backend: a busy timeout for SQLite writers, liveness checks for PostgreSQL."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    # Statement errors would otherwise quote their parameters (emails) into the log.
+    options.setdefault("hide_parameters", True)
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options.setdefault("connect_args", {"timeout": config["SQLITE_BUSY_TIMEOUT"]})
+    else:
+        options.setdefault("pool_pre_ping", True)
+    return options
+
+
+def read_or_create_secret(instance_path):
+    """Read the persisted secret, creating it once (mode 0600) when absent.
+
+    The file is written under a temporary name and then hard-linked into
+    place, so workers starting together never read a half-written secret."""
+    path = Path(instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another worker won the race; use its secret
+        finally:
+            os.unlink(temporary)
+    return path.read_text().strip()

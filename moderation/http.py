@@ -1,0 +1,132 @@
+"""HTTP plumbing shared by the blueprints: strict JSON in, fast JSON out,
+conditional requests, the opaque pagination cursor, client details."""
+
+import hashlib
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import orjson
+from flask import Flask, current_app, request
+from flask.json.provider import JSONProvider
+
+from schemas.base import decode_cursor
+
+from .errors import BadRequest, UnsupportedMediaType
+from .privacy import anonymise_ip
+
+USER_AGENT_MAX = 512
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+class OrjsonProvider(JSONProvider):
+    """orjson for every response: several times faster than the standard
+    encoder on a 50-comment page, and it refuses NaN on the way in."""
+
+    def dumps(self, obj, **kwargs):
+        return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS).decode()
+
+    def loads(self, s, **kwargs):
+        return orjson.loads(s)
+
+    def response(self, *args, **kwargs):
+        obj = self._prepare_response_obj(args, kwargs)
+        return self._app.response_class(
+            orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS), mimetype="application/json"
+        )
+
+
+class CommentApp(Flask):
+    json_provider_class = OrjsonProvider
+
+
+def read_json_object(req):
+    """The request body as a dict, or the contract's 415/400."""
+    if req.mimetype != "application/json":
+        # Form, multipart and text bodies are what a hostile page can post
+        # cross-site without a preflight (API.md 415).
+        raise UnsupportedMediaType()
+    charset = req.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType("Send the body as UTF-8 JSON.")
+    try:
+        data = orjson.loads(req.get_data(cache=False))
+    except orjson.JSONDecodeError:
+        # Invalid UTF-8, lone surrogates, NaN, too deep or too large numbers.
+        raise BadRequest("The request body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    return data
+
+
+def load(schema, req=None):
+    """Parse and validate the JSON body with schema; errors become 400/415/422."""
+    return schema.load(read_json_object(req or request))
+
+
+def load_args(schema, req=None):
+    """Validate the query string with schema (first value of each name)."""
+    return schema.load((req or request).args.to_dict(flat=True))
+
+
+def read_cursor(cursor):
+    """The position a cursor stands for; a cursor we did not make is a 400."""
+    try:
+        return decode_cursor(cursor)
+    except ValueError:
+        raise BadRequest("The cursor is not valid.") from None
+
+
+def not_modified(etag):
+    """A 304 for a matching If-None-Match, or None: checked before any body is built."""
+    if request.if_none_match.contains_weak(etag):
+        response = current_app.response_class(status=304)
+        response.set_etag(etag)
+        return response
+    return None
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    """What the services keep of a client, anonymised before it leaves HTTP land."""
+
+    ip: str | None
+    user_agent: str | None
+
+    @classmethod
+    def from_request(cls, req):
+        # Control characters (NUL above all) cannot be stored in PostgreSQL text.
+        agent = _CONTROLS.sub("", req.user_agent.string or "")[:USER_AGENT_MAX] or None
+        return cls(ip=anonymise_ip(req.remote_addr), user_agent=agent)
+
+
+class PageCache:
+    """Serialised public pages of this worker, keyed by the article's version
+    as read from the database on each request: a moderation action in any
+    worker or host bumps the version, so a stale page is never served."""
+
+    def __init__(self, size):
+        self.size, self.pages, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get_or_build(self, key, build):
+        with self.lock:
+            body = self.pages.get(key)
+            if body is not None:
+                self.pages.move_to_end(key)
+                return body
+        body = orjson.dumps(build())
+        with self.lock:
+            self.pages[key] = body
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+        return body
+
+
+def public_json(body, etag=None):
+    """A cacheable public answer: bytes as given, ETag, short max-age."""
+    response = current_app.response_class(body, mimetype="application/json")
+    response.cache_control.public = True
+    response.cache_control.max_age = current_app.config["PUBLIC_MAX_AGE"]
+    response.set_etag(etag or hashlib.blake2b(body, digest_size=12).hexdigest())
+    return response

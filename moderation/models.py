@@ -1,0 +1,150 @@
+"""Database models: articles, comments, moderators and the audit log."""
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+# A comment's place in its thread: the ids from its thread's top-level
+# comment down to itself, each zero-padded to this width, so that ordering by
+# path is depth-first, oldest reply first, in one indexed query.
+PATH_SEGMENT = 10
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SPAM = "spam"
+
+
+class Role(StrEnum):
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class UtcDateTime(sa.types.TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone)."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            return value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=UTC) if value is not None else value
+
+
+def enum_values(enum):
+    """Store an enum's values ("pending"), which read well in SQL, not its names."""
+    return [member.value for member in enum]
+
+
+def utcnow():
+    return datetime.now(UTC)
+
+
+class Article(db.Model):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    closed: Mapped[bool] = mapped_column(default=False)
+    title: Mapped[str | None] = mapped_column(sa.String(300))
+    url: Mapped[str | None] = mapped_column(sa.String(2048))
+    # Kept in step with the comments by every moderation action, in the same
+    # transaction: counts become one indexed row read.
+    approved_count: Mapped[int] = mapped_column(default=0)
+    # Bumped whenever the public listing changes: the ETag is known without
+    # building the body, and workers cache pages per version.
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+    __table_args__ = (
+        # Approved comments of one article in thread order, page by page.
+        sa.Index("ix_comments_thread_order", "article_id", "status", "thread_id", "path"),
+        # The moderation queue: one status, oldest first.
+        sa.Index("ix_comments_status_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("articles.id", ondelete="CASCADE"))
+    # Kept after the parent is erased: the path still places the reply.
+    parent_id: Mapped[int | None] = mapped_column(index=True)
+    thread_id: Mapped[int] = mapped_column(default=0)
+    path: Mapped[str] = mapped_column(sa.String(255), default="")
+    depth: Mapped[int] = mapped_column(default=0)
+    status: Mapped[Status] = mapped_column(
+        sa.Enum(Status, native_enum=False, length=16, validate_strings=True, values_callable=enum_values),
+        default=Status.PENDING,
+    )
+    author_name: Mapped[str] = mapped_column(sa.String(80))
+    author_email: Mapped[str] = mapped_column(sa.String(254))
+    # privacy.normalise_email(author_email): finds one person's comments for
+    # data-access and erasure requests whatever the case they typed.
+    email_key: Mapped[str] = mapped_column(sa.String(254), index=True)
+    author_website: Mapped[str | None] = mapped_column(sa.String(2048))
+    avatar: Mapped[str] = mapped_column(sa.String(16))
+    body_text: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text)
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(512))
+    reasons: Mapped[list] = mapped_column(sa.JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    moderated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    moderated_by: Mapped[str | None] = mapped_column(sa.String(80))
+
+    article: Mapped[Article] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def article_key(self):
+        return self.article.key
+
+    @property
+    def is_approved(self):
+        return self.status == Status.APPROVED
+
+
+class Moderator(db.Model):
+    __tablename__ = "moderators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    role: Mapped[Role] = mapped_column(
+        sa.Enum(Role, native_enum=False, length=16, validate_strings=True, values_callable=enum_values),
+        default=Role.MODERATOR,
+    )
+    # SHA-256 of the token; the token itself is shown once and never stored.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    @property
+    def is_admin(self):
+        return self.role == Role.ADMIN
+
+
+class AuditEntry(db.Model):
+    """One moderation action. Keeps ids and statuses, never an author's data."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # No foreign key: the entry outlives the comment it speaks of.
+    comment_id: Mapped[int | None] = mapped_column(index=True)
+    article_id: Mapped[int | None]
+    moderator: Mapped[str] = mapped_column(sa.String(80))
+    action: Mapped[str] = mapped_column(sa.String(32))
+    from_status: Mapped[str | None] = mapped_column(sa.String(16))
+    to_status: Mapped[str | None] = mapped_column(sa.String(16))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

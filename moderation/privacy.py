@@ -1,0 +1,32 @@
+"""What the service keeps of a person, reduced before it is stored: anonymised
+IPs, an avatar key that does not reveal the email, normalised addresses."""
+
+import hashlib
+import hmac
+import ipaddress
+import unicodedata
+
+
+def anonymise_ip(address):
+    """Keep the network, not the host: IPv4 to /24, IPv6 to /48; None if unparsable."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return None
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
+
+
+def normalise_email(email):
+    """The form under which one person's addresses compare equal."""
+    return unicodedata.normalize("NFC", email.strip()).casefold()
+
+
+def avatar_key(email, secret):
+    """16 hex characters of an HMAC of the email: stable per author, not
+    reversible without the server's secret (unlike a Gravatar MD5)."""
+    key = hashlib.sha256(b"avatar\x00" + secret.encode()).digest()
+    message = normalise_email(email).encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:16]

@@ -1,0 +1,300 @@
+"""Turn a submitted comment body into the public body_html (API.md, "Body sanitisation").
+
+The only importer of bleach: a later move to nh3 touches this file and its tests.
+"""
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import partial
+from html.entities import html5 as HTML5_ENTITIES
+from itertools import groupby
+
+from bleach.html5lib_shim import Filter
+from bleach.linkifier import LinkifyFilter
+from bleach.sanitizer import Cleaner
+
+# Allow-lists, copied from the contract.
+ALLOWED_TAGS = frozenset({"a", "abbr", "b", "blockquote", "br", "code", "del", "em", "i",
+                          "li", "ol", "p", "pre", "q", "s", "strong", "ul"})
+LINK_ATTRIBUTES = frozenset({"href", "title"})
+ABBR_ATTRIBUTES = frozenset({"title"})
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+LINK_REL = "nofollow ugc noopener noreferrer"
+
+_ATTRIBUTES = {"a": LINK_ATTRIBUTES, "abbr": ABBR_ATTRIBUTES}
+# Tags that close an open <p> when a browser parses them: they never go inside one.
+_BLOCK_TAGS = frozenset({"blockquote", "li", "ol", "p", "pre", "ul"})
+_NO_LINKIFY = frozenset({"pre", "code"})
+# Threat: deep nesting. Elements nested deeper are flattened (their text stays):
+# the tree walk below is recursive, and no real comment nests this deep.
+_MAX_DEPTH = 32
+
+# The input schema refuses C0/C1 controls, but stay safe if handed them anyway;
+# lone surrogates would break the UTF-8 response later.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_BLANK_LINE = re.compile(r"[ \t]*\n(?:[ \t]*\n)+[ \t]*")
+
+# Only a "<" that opens a well-formed allowed tag stays markup: `if (a<b && c>d)` would
+# otherwise become a <b> element, and `<!--` or CDATA would make text vanish.
+_WS = r"[ \t\n\r\f]"
+_NAMES = "|".join(sorted(ALLOWED_TAGS))
+_ATTR = rf"""{_WS}+[A-Za-z][\w.:-]*{_WS}*={_WS}*(?:"[^"]*"|'[^']*'|[^ \t\n\r\f"'=<>`]+)"""
+_MARKUP = re.compile(rf"<(?:(?:{_NAMES})(?:{_ATTR})*{_WS}*/?|/(?:{_NAMES}){_WS}*)>|<", re.I)
+
+# A kept href is an absolute http(s) URL with a host, or mailto. No backslash before
+# the path: browsers read `https:\\evil` as `https://evil`.
+_ABSOLUTE_URL = re.compile(r"https?://[^\s/\\?#]+(?:[/?#].*)?|mailto:.+", re.IGNORECASE)
+_SAFE_PREFIX = re.compile(r"https?://|mailto:", re.IGNORECASE)
+_CHAR_REFERENCE = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;?)(=?)")
+_REFERENCE_START = re.compile(r"&(?=[#A-Za-z0-9]+;)")
+_C0_OR_SPACE = "".join(map(chr, range(0x21)))
+_TAB_NEWLINE = {0x09: None, 0x0A: None, 0x0D: None}
+# Invisible in a URL: controls, format characters (zero-width, bidi, soft hyphen), line
+# and paragraph separators, unassigned and private code points, and the default-ignorable
+# letters and marks outside category Cf (fillers, variation selectors, ...).
+_NOT_PRINTABLE_ASCII = re.compile("[^\x20-\x7e]")
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp"})
+_INVISIBLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u3164"
+                        "\ufe00-\ufe0f\uffa0\U0001d173-\U0001d17a\U000e0100-\U000e01ef]")
+
+
+def render_body(text: str) -> str:
+    """Sanitise a comment body into HTML: allow-listed markup, links, paragraphs."""
+    return _clean(_prepare(text), paragraphs=True)
+
+
+def clean_html(html_text: str) -> str:
+    """Run the allow-list cleaner alone (no paragraphs); render_body output is a fixed point."""
+    return _clean(_prepare(html_text), paragraphs=False)
+
+
+def _prepare(text):
+    text = _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return _MARKUP.sub(lambda match: match[0] if len(match[0]) > 1 else "&lt;", text)
+
+
+def _clean(text, *, paragraphs):
+    # One Cleaner per call, one pass: a Cleaner is not thread-safe (STYLE rule 9).
+    cleaner = Cleaner(
+        tags=ALLOWED_TAGS, attributes=_ATTRIBUTES, protocols=ALLOWED_PROTOCOLS,
+        strip=False, strip_comments=True,  # contract: other markup is escaped, shown as text
+        filters=[
+            partial(_LinkifyFilter, callbacks=[_link_attributes],
+                    skip_tags=_NO_LINKIFY, parse_email=False),
+            partial(_StructureFilter, paragraphs=paragraphs),
+        ],
+    )
+    return cleaner.clean(text)
+
+
+def _link_attributes(attrs, is_new):
+    """LinkifyFilter callback for every link, found in text (is_new) or written as <a>."""
+    href = attrs.pop((None, "href"), None)
+    if href is not None:
+        # A found URL is already text; a written href still holds character references.
+        # Then, as a URL parser: trim C0 controls and spaces, drop TAB, LF and CR anywhere.
+        url = href if is_new else _decode_attribute(href)
+        url = url.strip(_C0_OR_SPACE).translate(_TAB_NEWLINE)
+        if _is_absolute_url(url):
+            # Written back so that a browser reads exactly `url`: an "&" that would start
+            # a character reference becomes "&#38;", which bleach's serialiser keeps.
+            attrs[(None, "href")] = _REFERENCE_START.sub("&#38;", url)
+        elif is_new:
+            return None  # not a link we would keep: leave it as text
+    return attrs  # _finish_link sets rel and the final attribute order
+
+
+def _decode_attribute(value):
+    """Decode character references as a browser does inside an attribute value."""
+    def decode(match):
+        ref, equals = match.groups()
+        if ref.startswith("#"):
+            return html.unescape("&" + ref) + equals
+        # A named reference without ";" stays literal before "=" (HTML legacy rule).
+        if ref in HTML5_ENTITIES and (ref.endswith(";") or not equals):
+            return HTML5_ENTITIES[ref] + equals
+        return match[0]
+    return _CHAR_REFERENCE.sub(decode, value)
+
+
+def _is_absolute_url(url):
+    # Threat: `java\u200bscript:`, `https:\u200b//evil` and kin. Any invisible
+    # character at all costs the href, rather than guessing what a browser makes of it.
+    return bool(_ABSOLUTE_URL.fullmatch(url)) and not _has_invisible(url)
+
+
+def _has_invisible(text):
+    if not _NOT_PRINTABLE_ASCII.search(text):  # the usual URL
+        return False
+    return bool(_INVISIBLE.search(text)) or any(
+        unicodedata.category(char) in _INVISIBLE_CATEGORIES for char in text)
+
+
+class _LinkifyFilter(LinkifyFilter):
+    def extract_entities(self, token):
+        # bleach quirk: the sanitizer has already split out the character references;
+        # doing it again here turns a typed "&amp;lt;" into "<".
+        yield token
+
+
+@dataclass(slots=True)
+class _Element:
+    start: dict
+    children: list = field(default_factory=list)
+    has_block: bool = False
+    name = property(lambda self: self.start["name"])
+
+
+class _StructureFilter(Filter):
+    """Last filter: re-checks every link, then adds paragraphs and line breaks."""
+
+    def __init__(self, source, paragraphs=True):
+        super().__init__(source)
+        self.paragraphs = paragraphs
+
+    def __iter__(self):
+        # Leave room for the <p> a paragraph adds, so clean_html never flattens further.
+        nodes = _build_tree(super().__iter__(), _MAX_DEPTH - 1 if self.paragraphs else _MAX_DEPTH)
+        return iter(_flow(nodes, wrap=True) if self.paragraphs else _inline(nodes, breaks=False))
+
+
+def _build_tree(tokens, max_depth):
+    """Nest the (well-formed) token stream: text becomes str, leaves stay tokens."""
+    stack, flattened = [_Element({"name": ""})], 0
+    for token in tokens:
+        kind, parent = token["type"], stack[-1]
+        if kind == "StartTag" and len(stack) > max_depth:
+            flattened += 1
+        elif kind == "StartTag":
+            if token["name"] == "a":
+                _finish_link(token)
+            stack.append(_Element(token))
+            parent.children.append(stack[-1])
+            if token["name"] in _BLOCK_TAGS:
+                for ancestor in stack[:-1]:
+                    ancestor.has_block = True
+        elif kind == "EndTag" and flattened:
+            flattened -= 1
+        elif kind == "EndTag" and len(stack) > 1:
+            stack.pop()
+        elif kind in ("Characters", "SpaceCharacters"):
+            _append_text(parent, token["data"])
+        elif kind != "EndTag":
+            parent.children.append(token)  # <br>, character references
+    return stack[0].children
+
+
+def _finish_link(token):
+    # Every <a> ends here: allow-listed attributes in a fixed order and the exact rel.
+    # Defence in depth, should an <a> ever bypass the callback: no href unless its
+    # literal value starts with a safe scheme.
+    attrs, kept = token["data"] or {}, {}
+    href, title = attrs.get((None, "href")), attrs.get((None, "title"))
+    if href is not None and _SAFE_PREFIX.match(href) and not _has_invisible(href):
+        kept[(None, "href")] = href
+    if title is not None:
+        kept[(None, "title")] = title
+    token["data"] = {**kept, (None, "rel"): LINK_REL}
+
+
+def _append_text(parent, data):
+    if parent.name == "pre" and not parent.children and data.startswith("\n"):
+        data = "\n" + data  # a parser drops the newline right after <pre>: keep this one
+    if parent.children and isinstance(parent.children[-1], str):
+        parent.children[-1] += data
+    elif data:
+        parent.children.append(data)
+
+
+def _is_blockish(node):
+    return isinstance(node, _Element) and (node.name in _BLOCK_TAGS or node.has_block)
+
+
+def _flow(nodes, *, wrap):
+    """Blocks pass through; each run of inline content becomes paragraphs."""
+    items = []
+    for blockish, group in groupby(nodes, _is_blockish):
+        if blockish:
+            items.extend(item for node in group for item in _block(node))
+        else:
+            items.extend(_paragraphs(list(group), wrap=wrap))
+    tokens = []
+    for item in items:  # "<p>a</p>\n<p>b</p>": one line per block
+        tokens.extend([_text("\n"), *item] if tokens else item)
+    return tokens
+
+
+def _block(node):
+    if node.name == "p":
+        return _paragraphs(node.children, wrap=True)
+    if node.name == "pre":
+        return [_wrap(node, _inline(node.children, breaks=False))]
+    if node.name in ("ul", "ol"):
+        inner = []
+        for child in node.children:  # <li>s, and the newlines between them as they are
+            blocks = _block(child) if _is_blockish(child) else [_inline([child], breaks=False)]
+            inner.extend(token for item in blocks for token in item)
+        return [_wrap(node, inner)]
+    return [_wrap(node, _flow(node.children, wrap=False))]  # blockquote, li, <b><ul>...
+
+
+def _paragraphs(nodes, *, wrap):
+    """Contract: a blank line separates paragraphs; a single newline becomes <br>."""
+    paragraphs = [nodes for nodes in map(_trim, _split(nodes)) if nodes]
+    if not wrap and len(paragraphs) == 1:
+        return [_inline(paragraphs[0])]
+    paragraph = _Element({"type": "StartTag", "name": "p", "data": {}})
+    return [_wrap(paragraph, _inline(nodes)) for nodes in paragraphs]
+
+
+def _split(nodes):
+    """Split inline nodes at blank lines; an element spanning one is cut in two."""
+    paragraphs = [[]]
+    for node in nodes:
+        if isinstance(node, str):
+            first, *rest = _BLANK_LINE.split(node)
+            paragraphs[-1].append(first)
+            paragraphs.extend([part] for part in rest)
+        elif isinstance(node, _Element) and len(pieces := _split(node.children)) > 1:
+            for index, piece in enumerate(pieces):
+                if index:
+                    paragraphs.append([])
+                if _trim(piece):
+                    paragraphs[-1].append(_Element(node.start, piece))
+        else:
+            paragraphs[-1].append(node)
+    return paragraphs
+
+
+def _trim(nodes):
+    nodes = [node for node in nodes if node != ""]
+    for end, strip in ((0, str.lstrip), (-1, str.rstrip)):
+        if nodes and isinstance(nodes[end], str):
+            nodes[end] = strip(nodes[end], " \t\n")
+    return [node for node in nodes if node != ""]
+
+
+def _inline(nodes, *, breaks=True):
+    tokens = []
+    for node in nodes:
+        if isinstance(node, _Element):
+            tokens.extend(_wrap(node, _inline(node.children, breaks=breaks)))
+        elif isinstance(node, str) and breaks:
+            for index, line in enumerate(node.split("\n")):
+                if index:
+                    tokens.append({"type": "EmptyTag", "name": "br", "data": {}})
+                if line:
+                    tokens.append(_text(line))
+        else:
+            tokens.append(_text(node) if isinstance(node, str) else node)
+    return tokens
+
+
+def _wrap(element, inner):
+    return [element.start, *inner, {"type": "EndTag", "name": element.name, "data": {}}]
+
+
+def _text(data):
+    return {"type": "Characters", "data": data}

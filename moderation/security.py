@@ -1,0 +1,24 @@
+"""Headers every response carries, and trust in a reverse proxy's headers."""
+
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+# API.md: JSON is data, never a document: nothing may load from it or frame it.
+JSON_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+def init_security(app):
+    """Install ProxyFix when configured and the security headers."""
+    proxies = {name: app.config[f"PROXY_FIX_{name.upper()}"] for name in ("x_for", "x_proto", "x_host")}
+    if any(proxies.values()):
+        # Only as many hops as the deployment really has: trusting more would
+        # let a client choose the IP that rate limits and anonymisation see.
+        app.wsgi_app = ProxyFix(app.wsgi_app, **proxies)
+    app.after_request(add_security_headers)
+
+
+def add_security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    if response.mimetype == "application/json" or response.status_code == 304:
+        response.headers.setdefault("Content-Security-Policy", JSON_CSP)
+    return response

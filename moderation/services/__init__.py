@@ -1,0 +1,1 @@
+"""Use cases of the service: each public function owns its one transaction."""

@@ -1,0 +1,46 @@
+"""Demo data for the demo article, so a newcomer sees the whole flow at once."""
+
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..http import ClientInfo
+from ..models import Article, Comment, Status
+from .comments import submit_comment
+from .moderation import apply_status
+
+DEMO_MODERATOR = SimpleNamespace(name="demo seed")
+# (name, email, website, body, reply-to index or None, status)
+DEMO_COMMENTS = [
+    ("Mykola", "mykola@example.org", None,
+     "If the 40% figure holds, the supply question matters more than any single battle.", None, Status.APPROVED),
+    ("Hanna K.", "hanna@example.org", "https://hanna.example.org",
+     "Worth remembering these are *his* estimates, given to one outlet.\n\nStill, the "
+     "<em>losses</em> figure is striking. Source: https://www.bloomberg.com/", 0, Status.APPROVED),
+    ("Tom", "tom@example.net", None, "A ceasefire before the year is out sounds optimistic to me.", None,
+     Status.APPROVED),
+    ("Mykola", "mykola@example.org", None, "Fair point, Hanna.", 1, Status.APPROVED),
+    ("New reader", "new.reader@example.com", None,
+     "First time commenting here: this one still waits for a moderator.", None, Status.PENDING),
+]
+
+
+def seed_demo(article_key):
+    """Add the demo comments unless the article has comments already; returns how many were added."""
+    existing = db.session.scalar(
+        sa.select(sa.func.count(Comment.id)).join(Article).where(Article.key == article_key)
+    )
+    if existing:
+        return 0
+    client = ClientInfo(ip="192.0.2.0", user_agent="demo seed")
+    made = []
+    for name, email, website, body, parent, status in DEMO_COMMENTS:
+        data = {"name": name, "email": email, "website": website, "body": body,
+                "parent_id": made[parent].id if parent is not None else None}
+        comment = submit_comment(article_key, data, client=client)
+        if status != Status.PENDING:
+            apply_status(comment, status, DEMO_MODERATOR)
+            db.session.commit()
+        made.append(comment)
+    return len(made)

@@ -1,0 +1,111 @@
+"""Building blocks shared by every schema: strictness, trimmed text that
+refuses invisible trickery, UTC timestamps in RFC 3339."""
+
+import base64
+import binascii
+import unicodedata
+from datetime import UTC
+
+from marshmallow import RAISE, Schema, ValidationError, fields
+
+# Integer ids must fit a signed 64-bit column on every database.
+MAX_ID = 2**63 - 1
+
+# Unicode categories never allowed in a single-line text field: controls,
+# format characters (bidi overrides, zero-width joiners), lone surrogates,
+# line and paragraph separators.
+SINGLE_LINE_FORBIDDEN = {"Cc", "Cf", "Cs", "Zl", "Zp"}
+
+
+class StrictSchema(Schema):
+    """Input schema: an unknown field is a 422 (API.md), never silently kept."""
+
+    class Meta:
+        unknown = RAISE
+
+
+def find_categories(text, categories, allowed=""):
+    """The first character of text in one of the Unicode categories, or None."""
+    for char in text:
+        if char not in allowed and unicodedata.category(char) in categories:
+            return char
+    return None
+
+
+class TrimmedString(fields.String):
+    """A string with surrounding whitespace removed and lone surrogates refused
+    (they cannot be stored as UTF-8)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if find_categories(text, {"Cs"}):
+            raise ValidationError("Contains an invalid character.")
+        return text.strip()
+
+
+class SingleLineText(TrimmedString):
+    """Plain one-line text: no control, format or separator characters."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if find_categories(text, SINGLE_LINE_FORBIDDEN):
+            raise ValidationError("Contains a control or invisible formatting character.")
+        return text
+
+
+class StrictInteger(fields.Integer):
+    """A JSON integer within the 64-bit id range; no floats, strings or booleans."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if not 1 <= number <= MAX_ID:
+            raise ValidationError(f"Must be between 1 and {MAX_ID}.")
+        return number
+
+
+class UtcDateTime(fields.DateTime):
+    """RFC 3339 in UTC with a Z suffix, to the second."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+ARTICLE_ID_MAX = 200
+
+
+def validate_article_id(value):
+    """API.md "Articles": 1 to 200 printable characters, no control characters."""
+    if not isinstance(value, str) or not 1 <= len(value) <= ARTICLE_ID_MAX:
+        raise ValidationError(f"Must be 1 to {ARTICLE_ID_MAX} characters.")
+    if find_categories(value, {"Cc", "Cs", "Zl", "Zp"}) or not value.strip():
+        raise ValidationError("Contains a control character.")
+
+
+def encode_cursor(position):
+    """An opaque cursor standing for the last position a page served."""
+    return base64.urlsafe_b64encode(f"p{position}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor):
+    """The position of a cursor made by encode_cursor; ValueError otherwise."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (binascii.Error, UnicodeError):
+        raise ValueError("not a cursor") from None
+    if text[:1] != "p" or not text[1:].isdigit() or not 0 <= int(text[1:]) <= MAX_ID:
+        raise ValueError("not a cursor")
+    return int(text[1:])
+
+
+class Cursor(fields.Field):
+    """next_cursor: an opaque string, or null on the last page."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else encode_cursor(value)

@@ -1,0 +1,197 @@
+"""Comment schemas, split by direction and audience: what a visitor may send,
+what the public sees, what moderators see."""
+
+import re
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from marshmallow import (
+    EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates,
+)
+
+from .base import (
+    Cursor, SingleLineText, StrictInteger, StrictSchema, TrimmedString, UtcDateTime,
+    find_categories, validate_article_id,
+)
+
+NAME_MAX = 80
+EMAIL_MAX, EMAIL_LOCAL_MAX = 254, 64
+WEBSITE_MAX = 2048
+
+# Dot-atom local part (RFC 5322 without quoted strings or comments, which no
+# commenter needs) and a domain of at least two labels; Unicode letters are
+# allowed in both for internationalised addresses.
+_ATOM = r"[\w!#$%&'*+/=?^`{|}~-]+"
+_LABEL = r"(?!-)[\w-]{1,63}(?<!-)"
+EMAIL_PATTERN = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
+# Host of a website: letters, digits, dots and hyphens (IDN as Unicode), or an IPv6 literal.
+HOST_PATTERN = re.compile(r"^(?:[\w.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
+# Characters percent-encoded in a website's path and query (API.md "website").
+_UNSAFE_URL_CHARS = re.compile(r"[\s\"'<>`]")
+# Body characters refused rather than dropped: C0 and C1 controls but TAB and LF.
+_BODY_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def normalise_website(value):
+    """An absolute http(s) URL with a host, made safe to put in an attribute."""
+    if find_categories(value, {"Cc"}):
+        raise ValidationError("Must not contain control characters.")
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValidationError("Must be an absolute http or https URL.")
+    host = parts.netloc
+    if not host or "@" in host or not HOST_PATTERN.match(host) or "_" in host:
+        raise ValidationError("Must have a valid host.")
+    path, query, fragment = (
+        _UNSAFE_URL_CHARS.sub(lambda m: quote(m.group()), part)
+        for part in (parts.path, parts.query, parts.fragment)
+    )
+    return urlunsplit((parts.scheme.lower(), host.lower(), path, query, fragment))
+
+
+def validate_email(value):
+    """API.md "email": one plain address, at most 254 characters, local part at most 64."""
+    local, _, _domain = value.rpartition("@")
+    if (len(value) > EMAIL_MAX or len(local) > EMAIL_LOCAL_MAX
+            or not EMAIL_PATTERN.fullmatch(value)):
+        raise ValidationError("Not a valid email address.")
+
+
+class EmailAddress(SingleLineText):
+    """An author's email address as a commenter gives it (trimmed, one line),
+    with the same rules wherever an address comes in."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate_email, **kwargs)
+
+
+class CommentCreateSchema(StrictSchema):
+    """POST /api/v1/articles/{article_id}/comments."""
+
+    name = SingleLineText(required=True, validate=validate.Length(1, NAME_MAX))
+    email = EmailAddress(required=True)
+    body = fields.String(required=True)
+    website = TrimmedString(load_default=None, allow_none=True)
+    parent_id = StrictInteger(load_default=None, allow_none=True)
+
+    def __init__(self, *, body_max_length=10_000, **kwargs):
+        super().__init__(**kwargs)
+        self.body_max_length = body_max_length
+
+    @validates("name")
+    def validate_name(self, value, **_):
+        if "<" in value or ">" in value:
+            raise ValidationError("Must not contain < or >.")
+
+    @validates("website")
+    def validate_website(self, value, **_):
+        if value and len(value) > WEBSITE_MAX:
+            raise ValidationError(f"Must be at most {WEBSITE_MAX} characters.")
+
+    @post_load
+    def normalise(self, data, **_):
+        data["body"] = self.clean_body(data["body"])
+        if data["website"]:
+            try:
+                data["website"] = normalise_website(data["website"])
+            except ValidationError as error:
+                raise ValidationError(error.messages, "website") from None
+        else:
+            data["website"] = None
+        return data
+
+    def clean_body(self, body):
+        """Unify line ends, refuse control characters, trim, check the length."""
+        body = body.replace("\r\n", "\n").replace("\r", "\n")
+        if _BODY_CONTROLS.search(body) or find_categories(body, {"Cs"}):
+            raise ValidationError("Must not contain control characters.", "body")
+        body = body.strip()
+        if not 1 <= len(body) <= self.body_max_length:
+            raise ValidationError(f"Must be 1 to {self.body_max_length} characters.", "body")
+        return body
+
+
+class ThreadArgsSchema(Schema):
+    """Query of GET /api/v1/articles/{article_id}/comments."""
+
+    class Meta:
+        unknown = EXCLUDE  # cache-busting parameters are harmless
+
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 100))
+    cursor = fields.String(load_default=None)
+    order = fields.String(load_default="oldest", validate=validate.OneOf(["oldest", "newest"]))
+
+
+class AuthorSchema(Schema):
+    name = fields.String(attribute="author_name")
+    website = fields.String(attribute="author_website")
+    avatar = fields.String()
+
+
+class PublicCommentSchema(Schema):
+    """A comment as anyone may see it: no email, no IP, no raw body."""
+
+    id = fields.Integer()
+    article_id = fields.String(attribute="article_key")
+    parent_id = fields.Integer()
+    depth = fields.Integer()
+    author = fields.Function(lambda comment: AuthorSchema().dump(comment))
+    body_html = fields.String()
+    created_at = UtcDateTime()
+
+
+class SubmittedCommentSchema(PublicCommentSchema):
+    """The answer to a submission: the public view plus the status."""
+
+    status = fields.String()
+
+
+class ModerationAuthorSchema(AuthorSchema):
+    email = fields.String(attribute="author_email")
+
+
+class ModerationCommentSchema(SubmittedCommentSchema):
+    """The moderators' view: the public view plus every private field."""
+
+    author = fields.Function(lambda comment: ModerationAuthorSchema().dump(comment))
+    ip = fields.String()
+    user_agent = fields.String()
+    body_text = fields.String()
+    moderation = fields.Function(lambda comment: {"reasons": list(comment.reasons or [])})
+    moderated_at = UtcDateTime()
+    moderated_by = fields.String()
+
+
+class CountsArgsSchema(Schema):
+    """Query of GET /api/v1/counts: 1 to 100 article ids."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    article_id = fields.List(
+        fields.String(validate=validate_article_id), required=True,
+        validate=validate.Length(1, 100, error="Give 1 to 100 article ids."),
+    )
+
+
+class PlaceholderSchema(Schema):
+    """Where a comment that is no longer public still has public replies."""
+
+    id = fields.Integer()
+    parent_id = fields.Integer()
+    depth = fields.Integer()
+    deleted = fields.Boolean()
+
+
+def dump_listed(comment):
+    schema = PlaceholderSchema if getattr(comment, "deleted", False) else PublicCommentSchema
+    return schema().dump(comment)
+
+
+class ThreadPageSchema(Schema):
+    """A page of an article's approved comments."""
+
+    article_id = fields.String()
+    closed = fields.Boolean()
+    total = fields.Integer()
+    comments = fields.Function(lambda page: [dump_listed(comment) for comment in page.comments])
+    next_cursor = Cursor()

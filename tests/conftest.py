@@ -1,0 +1,149 @@
+"""Fixtures: an app per test on SQLite and on PostgreSQL, clients, factories.
+
+PostgreSQL tests use TEST_DATABASE_URL (default: the local server below). On
+a machine without PostgreSQL they are skipped with a message, except under
+CI=true, where a missing server fails the run."""
+
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from moderation import create_app
+from moderation.extensions import db
+from moderation.models import Role
+from moderation.services import moderators
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+IS_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_service(name, reason):
+    """Skip a test that needs an absent service, but fail it under CI."""
+    message = f"{name} is not available ({reason})"
+    if IS_CI:
+        pytest.fail(f"{message}; CI=true requires it")
+    pytest.skip(f"{message}; start it or set its URL to run these tests")
+
+
+@pytest.fixture(scope="session")
+def postgres_schemas():
+    """Makes URLs of fresh PostgreSQL schemas, all dropped at the end of the session."""
+    base = os.environ.get("TEST_DATABASE_URL") or DEFAULT_POSTGRES_URL
+    engine = sa.create_engine(base)
+    try:
+        engine.connect().close()
+    except sa.exc.OperationalError as error:
+        engine.dispose()
+        require_service("PostgreSQL", f"{base}: {type(error.orig).__name__}")
+    made = []
+
+    def make():
+        schema = f"test_{uuid.uuid4().hex[:12]}"
+        with engine.begin() as connection:
+            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        made.append(schema)
+        separator = "&" if "?" in base else "?"
+        return f"{base}{separator}options=-csearch_path%3D{schema}"
+
+    yield make
+    with engine.begin() as connection:
+        for schema in made:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_schemas):
+    """The schema that the per-test apps share (each test drops its tables)."""
+    return postgres_schemas()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request):
+    if request.param == "sqlite":
+        return "sqlite://"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-secret",
+         "RATELIMIT_ENABLED": False},
+        instance_path=str(tmp_path / "instance"),
+    )
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        if database_url.startswith("postgresql"):
+            db.session.remove()
+            db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_moderator(app):
+    """Create a moderator; returns the Authorization header of its token."""
+
+    def make(name="alice", role=Role.MODERATOR):
+        with app.app_context():
+            _, token = moderators.add_moderator(name, role)
+        return {"Authorization": f"Bearer {token}"}
+
+    return make
+
+
+@pytest.fixture
+def moderator(make_moderator):
+    return make_moderator("mod", Role.MODERATOR)
+
+
+@pytest.fixture
+def admin(make_moderator):
+    return make_moderator("boss", Role.ADMIN)
+
+
+def comment_fields(**overrides):
+    fields = {"name": "Olena", "email": "olena@example.org", "body": "A fair point."}
+    fields.update(overrides)
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+@pytest.fixture
+def post_comment(client):
+    """POST a comment through the public API; returns the response."""
+
+    def post(article="2026/11/demo", **overrides):
+        return client.post(f"/api/v1/articles/{article}/comments", json=comment_fields(**overrides))
+
+    return post
+
+
+@pytest.fixture
+def make_comment(client, post_comment, moderator):
+    """Post a comment and, unless status='pending', moderate it; returns its id."""
+
+    def make(article="2026/11/demo", status="approved", **overrides):
+        response = post_comment(article, **overrides)
+        assert response.status_code == 202, response.json
+        comment_id = response.json["id"]
+        action = {"approved": "approve", "rejected": "reject", "spam": "spam"}.get(status)
+        if action:
+            answer = client.post(f"/api/v1/moderation/comments/{comment_id}/{action}", headers=moderator)
+            assert answer.status_code == 200, answer.json
+        return comment_id
+
+    return make

@@ -1,0 +1,66 @@
+"""Start the real service under gunicorn for tests that need separate processes."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def flask(env, *args):
+    """Run a `flask --app wsgi` command; returns its stdout."""
+    result = subprocess.run([BIN / "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def service_env(database_url, **settings):
+    """Environment for a server process: its own database, a fixed secret, settings as FLASK_*."""
+    env = {**os.environ, "SECRET_KEY": "server-test-secret", "DATABASE_URL": database_url}
+    env.update({f"FLASK_{name}": value for name, value in settings.items()})
+    return env
+
+
+@contextmanager
+def gunicorn(env, workers=2, port=None):
+    """A running gunicorn with the project's settings; yields its base URL."""
+    port = port or free_port()
+    process = subprocess.Popen(
+        [BIN / "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "wsgi:app"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base, process)
+        yield base
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0]
+        gunicorn.last_output = output
+
+
+def wait_until_up(base, process, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited: {process.stdout.read()}")
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer /healthz in time")

@@ -1,0 +1,77 @@
+"""Operator commands: moderators add, list, revoke; migrations; demo seed."""
+
+import pytest
+import sqlalchemy as sa
+
+from moderation.extensions import db
+from tests.servers import flask, service_env
+
+
+def test_add_prints_the_token_alone_on_the_last_line(runner, client):
+    result = runner.invoke(args=["moderators", "add", "alice", "--role", "admin"])
+    assert result.exit_code == 0
+    token = result.output.strip().splitlines()[-1]
+    assert token.startswith("mc_") and len(token) > 40 and " " not in token
+    assert client.post("/api/v1/moderation/comments/1/approve",
+                       headers={"Authorization": f"Bearer {token}"}).status_code == 404
+
+
+def test_only_a_hash_of_the_token_is_stored(app, runner):
+    token = runner.invoke(args=["moderators", "add", "alice"]).output.strip().splitlines()[-1]
+    with app.app_context():
+        rows = db.session.execute(sa.text("SELECT * FROM moderators")).all()
+    assert len(rows) == 1 and token not in str(rows) and token[3:] not in str(rows)
+
+
+def test_list_shows_names_and_roles_never_tokens(runner, client):
+    token = runner.invoke(args=["moderators", "add", "alice", "--role", "admin"]).output.strip().splitlines()[-1]
+    runner.invoke(args=["moderators", "add", "bob"])
+    client.post("/api/v1/moderation/comments/1/approve", headers={"Authorization": f"Bearer {token}"})
+    output = runner.invoke(args=["moderators", "list"]).output
+    lines = output.strip().splitlines()
+    assert lines[0].startswith("alice\tadmin\tcreated ") and "last used 20" in lines[0]
+    assert lines[1].startswith("bob\tmoderator\t") and lines[1].endswith("last used never")
+    assert token not in output
+
+
+def test_duplicate_names_are_refused(runner):
+    assert runner.invoke(args=["moderators", "add", "alice"]).exit_code == 0
+    result = runner.invoke(args=["moderators", "add", "alice"])
+    assert result.exit_code != 0 and "exists already" in result.output
+
+
+def test_revoked_tokens_stop_working_at_once(runner, client):
+    token = runner.invoke(args=["moderators", "add", "alice"]).output.strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.post("/api/v1/moderation/comments/1/approve", headers=headers).status_code == 404
+    assert runner.invoke(args=["moderators", "revoke", "alice"]).exit_code == 0
+    assert client.post("/api/v1/moderation/comments/1/approve", headers=headers).status_code == 401
+    assert runner.invoke(args=["moderators", "revoke", "alice"]).exit_code != 0
+
+
+def test_demo_seed_is_idempotent(runner, client):
+    from moderation.pages import DEMO_ARTICLE_ID
+
+    assert "Added 5" in runner.invoke(args=["demo", "seed"]).output
+    assert "nothing added" in runner.invoke(args=["demo", "seed"]).output
+    listing = client.get(f"/api/v1/articles/{DEMO_ARTICLE_ID}/comments").json
+    assert listing["total"] == 4 and [c["depth"] for c in listing["comments"]] == [0, 1, 2, 0]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/fresh.sqlite"
+    return request.getfixturevalue("postgres_schemas")()
+
+
+def test_migrations_create_the_models_schema(empty_database):
+    env = service_env(empty_database)
+    flask(env, "db", "upgrade")
+    # `db check` fails when the models and the migrated schema differ.
+    assert "No new upgrade operations detected" in flask(env, "db", "check")
+    engine = sa.create_engine(empty_database)
+    with engine.connect() as connection:
+        tables = set(sa.inspect(connection).get_table_names())
+    engine.dispose()
+    assert {"articles", "comments", "moderators", "audit_log", "alembic_version"} <= tables

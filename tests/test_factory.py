@@ -1,0 +1,76 @@
+"""Configuration precedence, the instance folder and the persisted secret."""
+
+import os
+import stat
+
+import pytest
+
+from moderation import create_app
+from moderation.config import normalise_database_url
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("FLASK_") or name in ("DATABASE_URL", "SECRET_KEY"):
+            monkeypatch.delenv(name)
+    return monkeypatch
+
+
+def test_defaults_use_sqlite_in_the_instance_folder(clean_env, tmp_path):
+    app = create_app(instance_path=str(tmp_path))
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/moderation.sqlite"
+    assert app.config["MAX_CONTENT_LENGTH"] == 64 * 1024
+    assert app.config["RATELIMIT_ENABLED"] is True
+
+
+def test_secret_is_created_once_and_kept(clean_env, tmp_path):
+    first = create_app(instance_path=str(tmp_path)).config["SECRET_KEY"]
+    second = create_app(instance_path=str(tmp_path)).config["SECRET_KEY"]
+    assert first == second and len(first) == 64
+    mode = stat.S_IMODE((tmp_path / "secret_key").stat().st_mode)
+    assert mode == 0o600
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".secret_key.")]
+
+
+def test_precedence_instance_file_then_env_then_database_url(clean_env, tmp_path):
+    (tmp_path / "config.py").write_text(
+        "BODY_MAX_LENGTH = 500\nPUBLIC_MAX_AGE = 60\nSQLALCHEMY_DATABASE_URI = 'sqlite:///from-file'\n"
+    )
+    clean_env.setenv("FLASK_PUBLIC_MAX_AGE", "30")
+    clean_env.setenv("FLASK_RATELIMIT_ENABLED", "false")
+    clean_env.setenv("DATABASE_URL", "postgres://u@db.example/comments")
+    clean_env.setenv("SECRET_KEY", "from-env")
+    app = create_app(instance_path=str(tmp_path))
+    assert app.config["BODY_MAX_LENGTH"] == 500
+    assert app.config["PUBLIC_MAX_AGE"] == 30
+    assert app.config["RATELIMIT_ENABLED"] is False
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/comments"
+    assert app.config["SECRET_KEY"] == "from-env"
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_test_config_skips_the_instance_file(clean_env, tmp_path):
+    (tmp_path / "config.py").write_text("BODY_MAX_LENGTH = 500\n")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}, instance_path=str(tmp_path))
+    assert app.config["BODY_MAX_LENGTH"] == 10_000
+
+
+@pytest.mark.parametrize("url,expected", [
+    ("postgres://a@b/c", "postgresql+psycopg://a@b/c"),
+    ("postgresql://a@b/c", "postgresql+psycopg://a@b/c"),
+    ("postgresql+psycopg://a@b/c", "postgresql+psycopg://a@b/c"),
+    ("sqlite:///x.db", "sqlite:///x.db"),
+])
+def test_database_urls(url, expected):
+    assert normalise_database_url(url) == expected
+
+
+def test_sqlite_runs_in_wal_mode(clean_env, tmp_path):
+    from moderation.extensions import db
+    import sqlalchemy as sa
+
+    app = create_app(instance_path=str(tmp_path))
+    with app.app_context():
+        assert db.session.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.session.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1

@@ -1,0 +1,88 @@
+"""The email never leaves the moderation side; IPs are stored anonymised."""
+
+import logging
+
+import pytest
+import sqlalchemy as sa
+
+from moderation.extensions import db
+from moderation.privacy import anonymise_ip, avatar_key
+
+EMAIL = "Secret.Reader+tag@private-domain.example"
+ARTICLE = "privacy/check"
+
+
+def test_email_never_appears_in_public_responses_or_logs(app, client, moderator, caplog):
+    caplog.set_level(logging.DEBUG)
+    first = client.post(f"/api/v1/articles/{ARTICLE}/comments",
+                        json={"name": "Reader", "email": EMAIL, "body": "A comment."})
+    reply_ok = client.post(f"/api/v1/moderation/comments/{first.json['id']}/approve", headers=moderator)
+    assert reply_ok.json["author"]["email"] == EMAIL  # moderators do see it
+    public = [
+        first,
+        client.post(f"/api/v1/articles/{ARTICLE}/comments",
+                    json={"name": "Reader", "email": EMAIL, "body": "reply", "parent_id": first.json["id"]}),
+        client.post(f"/api/v1/articles/{ARTICLE}/comments", json={"name": "Reader", "email": EMAIL, "body": ""}),
+        client.post(f"/api/v1/articles/{ARTICLE}/comments",
+                    json={"name": "Reader", "email": EMAIL, "body": "x", "parent_id": 999}),
+        client.get(f"/api/v1/articles/{ARTICLE}/comments"),
+        client.get(f"/api/v1/articles/{ARTICLE}/comments?order=newest&limit=1"),
+        client.get(f"/api/v1/counts?article_id={ARTICLE}"),
+        client.get("/healthz"),
+    ]
+    assert public[4].json["total"] == 1
+    local_part = EMAIL.split("@")[0].lower()
+    for response in public:
+        text = (response.get_data(as_text=True) + str(response.headers)).lower()
+        assert local_part not in text and "private-domain" not in text, response.request.path
+    for record in caplog.records:
+        assert local_part not in record.getMessage().lower()
+
+
+def test_avatar_is_a_keyed_hash_of_the_normalised_email():
+    key = avatar_key("Olena@Example.org ", "secret-one")
+    assert key == avatar_key("olena@example.org", "secret-one")
+    assert key != avatar_key("olena@example.org", "secret-two")
+    assert len(key) == 16 and int(key, 16) >= 0
+    import hashlib
+    assert key not in hashlib.md5(b"olena@example.org").hexdigest()
+
+
+@pytest.mark.parametrize("address,stored", [
+    ("203.0.113.77", "203.0.113.0"),
+    ("2001:db8:1234:5678::1", "2001:db8:1234::"),
+    ("::ffff:198.51.100.9", "198.51.100.0"),
+    ("not an ip", None),
+    ("", None),
+])
+def test_anonymise_ip(address, stored):
+    assert anonymise_ip(address) == stored
+
+
+def test_stored_ip_is_anonymised(app, client):
+    client.post("/api/v1/articles/a/comments", json={"name": "R", "email": "r@example.org", "body": "x"},
+                environ_base={"REMOTE_ADDR": "198.51.100.201"}, headers={"User-Agent": "Test\x00Agent/1.0"})
+    with app.app_context():
+        ip, agent = db.session.execute(sa.text("SELECT ip, user_agent FROM comments")).one()
+    assert ip == "198.51.100.0" and agent == "TestAgent/1.0"
+
+
+def test_proxy_fix_is_off_unless_configured(app, client):
+    client.post("/api/v1/articles/a/comments", json={"name": "R", "email": "r@example.org", "body": "x"},
+                environ_base={"REMOTE_ADDR": "10.1.2.3"}, headers={"X-Forwarded-For": "203.0.113.5"})
+    with app.app_context():
+        assert db.session.scalar(sa.text("SELECT ip FROM comments")) == "10.1.2.0"
+
+
+def test_proxy_fix_trusts_the_configured_hops(tmp_path):
+    from moderation import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "s", "PROXY_FIX_X_FOR": 1},
+                     instance_path=str(tmp_path))
+    with app.app_context():
+        db.create_all()
+    app.test_client().post("/api/v1/articles/a/comments", json={"name": "R", "email": "r@example.org", "body": "x"},
+                           environ_base={"REMOTE_ADDR": "10.1.2.3"},
+                           headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.5"})
+    with app.app_context():
+        assert db.session.scalar(sa.text("SELECT ip FROM comments")) == "203.0.113.0"

@@ -1,0 +1,72 @@
+"""The read path stays one indexed query per page: no query per comment."""
+
+import pytest
+import sqlalchemy as sa
+
+from moderation.extensions import db
+
+ARTICLE = "perf/thread"
+
+
+@pytest.fixture
+def statements(app):
+    """Collects the SQL statements the app runs while the test makes requests."""
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def test_listing_runs_two_statements_whatever_the_thread_size(client, make_comment, statements):
+    tops = [make_comment(ARTICLE) for _ in range(3)]
+    make_comment(ARTICLE, parent_id=tops[0])
+    counts = []
+    for _ in range(2):
+        statements.clear()
+        client.get(f"/api/v1/articles/{ARTICLE}/comments?limit=100&order=newest")
+        counts.append(len(statements))
+        for _ in range(5):
+            make_comment(ARTICLE, parent_id=tops[1])
+    # The second pass has five more comments and the same number of statements.
+    assert counts == [2, 2], counts
+
+
+def test_cached_page_and_304_cost_one_row_read(client, make_comment, statements):
+    make_comment(ARTICLE)
+    first = client.get(f"/api/v1/articles/{ARTICLE}/comments")
+    statements.clear()
+    client.get(f"/api/v1/articles/{ARTICLE}/comments")
+    client.get(f"/api/v1/articles/{ARTICLE}/comments", headers={"If-None-Match": first.headers["ETag"]})
+    assert len(statements) == 2 and all("FROM articles" in s for s in statements)
+
+
+def test_counts_run_one_statement_for_many_articles(client, make_comment, statements):
+    for key in ("a", "b", "c"):
+        make_comment(key)
+    statements.clear()
+    query = "&".join(f"article_id={i}" for i in ["a", "b", "c", *range(97)])
+    assert client.get(f"/api/v1/counts?{query}").json["counts"]["a"] == 1
+    assert len(statements) == 1
+
+
+def test_thread_page_query_uses_the_thread_index(app, make_comment, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the plan check reads SQLite's EXPLAIN QUERY PLAN; PostgreSQL plans small tables by scan")
+    make_comment(ARTICLE)
+    from moderation.services import comments
+
+    with app.app_context():
+        captured = []
+        sa.event.listen(db.engine, "before_cursor_execute",
+                        lambda c, cur, statement, params, ctx, many: captured.append((statement, params)))
+        comments.list_thread(comments.find_article_state(ARTICLE), limit=50)
+        statement, params = captured[-1]
+        plan = " ".join(str(row) for row in db.session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement, params))
+    assert "ix_comments_thread_order" in plan and "SCAN comments" not in plan, plan
