@@ -91,7 +91,8 @@ class Comment(db.Model):
     author_email: Mapped[str] = mapped_column(sa.String(254))
     # privacy.normalise_email(author_email): finds one person's comments for
     # data-access and erasure requests whatever the case they typed.
-    email_key: Mapped[str] = mapped_column(sa.String(254), index=True)
+    # Longer than an address: case-folding can lengthen it (ß becomes ss).
+    email_key: Mapped[str] = mapped_column(sa.String(320), index=True)
     author_website: Mapped[str | None] = mapped_column(sa.String(2048))
     avatar: Mapped[str] = mapped_column(sa.String(16))
     body_text: Mapped[str] = mapped_column(sa.Text)

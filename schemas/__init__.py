@@ -6,9 +6,17 @@ from .comments import (
     CommentCreateSchema, CountsArgsSchema, ModerationCommentSchema, PublicCommentSchema,
     SubmittedCommentSchema, ThreadArgsSchema, ThreadPageSchema,
 )
+from .moderation import (
+    ArticlePatchSchema, ArticleStateSchema, AuditEntrySchema, AuditLogPageSchema,
+    AuthorExportSchema, AuthorRequestSchema, BulkActionSchema, BulkResultSchema,
+    ErasureResultSchema, LogArgsSchema, QueueArgsSchema, QueuePageSchema, StatsSchema,
+)
 
 __all__ = [
-    "CommentCreateSchema", "CountsArgsSchema", "ModerationCommentSchema", "PublicCommentSchema",
-    "StrictSchema", "SubmittedCommentSchema", "ThreadArgsSchema",
+    "ArticlePatchSchema", "ArticleStateSchema", "AuditEntrySchema", "AuditLogPageSchema",
+    "AuthorExportSchema", "AuthorRequestSchema", "BulkActionSchema", "BulkResultSchema",
+    "CommentCreateSchema", "CountsArgsSchema", "ErasureResultSchema", "LogArgsSchema",
+    "ModerationCommentSchema", "PublicCommentSchema", "QueueArgsSchema", "QueuePageSchema",
+    "StatsSchema", "StrictSchema", "SubmittedCommentSchema", "ThreadArgsSchema",
     "ThreadPageSchema", "validate_article_id",
 ]

@@ -147,3 +147,13 @@ def make_comment(client, post_comment, moderator):
         return comment_id
 
     return make
+
+
+@pytest.fixture
+def pending(make_comment):
+    """Make n pending comments; returns their ids."""
+
+    def make(n, article="2026/11/demo", **overrides):
+        return [make_comment(article, status="pending", **overrides) for _ in range(n)]
+
+    return make

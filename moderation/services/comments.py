@@ -149,8 +149,10 @@ def submit_comment(article_key, data, *, client, status=Status.PENDING, reasons=
     comment.depth = len(comment.path) // PATH_SEGMENT - 1
     comment.parent_id = path_ids(parent_path)[-1] if parent_path else None
     if status == Status.APPROVED:
-        article.approved_count += 1
-        article.version += 1
+        # In SQL, not Python: a moderator approving another comment of the
+        # same article at the same moment must not lose an increment.
+        article.approved_count = Article.approved_count + 1
+        article.version = Article.version + 1
     db.session.commit()
     return comment
 

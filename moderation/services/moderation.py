@@ -1,11 +1,51 @@
-"""Moderators' actions on comments. Every change writes an audit entry and
-keeps the article's public count and version in step, in one transaction."""
+"""Moderators' actions on comments and articles. Every change writes an audit
+entry and keeps the article's public count and version in step, in one
+transaction; reads serve the queue, the log, the stats and data requests."""
+
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Article, AuditEntry, Comment, Status, utcnow
+from ..privacy import normalise_email
+from .comments import ensure_article
+
+# The audit log's vocabulary: a verb per action (API.md's bulk actions, plus
+# what only an admin or a data request does).
+STATUS_ACTIONS = {
+    Status.APPROVED: "approve", Status.REJECTED: "reject",
+    Status.SPAM: "spam", Status.PENDING: "requeue",
+}
+DELETE, ERASE, CLOSE, REOPEN = "delete", "erase", "close", "reopen"
+BULK_STATUSES = {"approve": Status.APPROVED, "reject": Status.REJECTED, "spam": Status.SPAM}
+
+
+@dataclass
+class Page:
+    """Items of one page and the position to continue after, if any."""
+
+    items: list
+    next_cursor: int | None = None
+
+
+@dataclass
+class BulkResult:
+    updated: int = 0
+    missing: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AuthorExport:
+    email: str
+    comments: list
+
+
+@dataclass(frozen=True)
+class Erasure:
+    deleted: int
 
 
 def get_comment(comment_id):
@@ -16,12 +56,115 @@ def get_comment(comment_id):
     return comment
 
 
+def list_queue(status, *, article_key=None, limit, after=None):
+    """Comments of one status, oldest first, optionally of one article only."""
+    query = sa.select(Comment).where(Comment.status == Status(status))
+    if article_key is not None:
+        query = (query.join(Comment.article).where(Article.key == article_key)
+                 .options(contains_eager(Comment.article)))
+    if after is not None:
+        query = query.where(Comment.id > after)
+    # Served by the (status, id) index: the queue is read far more than it changes.
+    rows = db.session.scalars(query.order_by(Comment.id).limit(limit + 1)).all()
+    return paginate(rows, limit)
+
+
+def list_log(*, limit, before=None):
+    """Audit entries, newest first."""
+    query = sa.select(AuditEntry)
+    if before is not None:
+        query = query.where(AuditEntry.id < before)
+    rows = db.session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit + 1)).all()
+    return paginate(rows, limit)
+
+
+def paginate(rows, limit):
+    """A page of the first `limit` rows; its cursor is the last row's id when more follow."""
+    if len(rows) > limit:
+        return Page(rows[:limit], rows[limit - 1].id)
+    return Page(rows)
+
+
+def count_by_status():
+    """How many comments are in each status, zeros included, in one query."""
+    counts = {status.value: 0 for status in Status}
+    rows = db.session.execute(
+        sa.select(Comment.status, sa.func.count()).group_by(Comment.status)
+    )
+    counts.update((str(status), total) for status, total in rows)
+    return counts
+
+
 def set_status(comment_id, status, moderator):
     """Move a comment to status; doing it twice changes nothing the second time."""
     comment = get_comment(comment_id)
     apply_status(comment, Status(status), moderator)
     db.session.commit()
     return comment
+
+
+def delete_comment(comment_id, moderator):
+    """Hard-delete one comment and its personal data; public replies stay."""
+    comment = get_comment(comment_id)
+    if not discard_comment(comment, moderator, DELETE):
+        raise NotFound("No comment with this id.")
+    db.session.commit()
+
+
+def bulk_action(action, ids, moderator):
+    """Apply one action to many comments in a single transaction."""
+    # Row locks are taken in id order, so two bulk actions cannot deadlock.
+    comments = db.session.scalars(
+        sa.select(Comment).where(Comment.id.in_(ids)).order_by(Comment.id)
+    ).all()
+    found = {comment.id for comment in comments}
+    result = BulkResult(missing=[comment_id for comment_id in ids if comment_id not in found])
+    for comment in comments:
+        if action == DELETE:
+            if not discard_comment(comment, moderator, DELETE):
+                result.missing.append(comment.id)  # deleted by someone else meanwhile
+                continue
+        else:
+            apply_status(comment, BULK_STATUSES[action], moderator)
+        result.updated += 1
+    db.session.commit()
+    return result
+
+
+def set_article_closed(article_key, closed, moderator):
+    """Close an article to new comments, or reopen it; idempotent."""
+    article = ensure_article(article_key)
+    # Compare-and-set, so that only a real change bumps the version and is logged.
+    changed = db.session.execute(
+        sa.update(Article).where(Article.id == article.id, Article.closed != closed)
+        .values(closed=closed, version=Article.version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed:
+        record(moderator, CLOSE if closed else REOPEN, article.id)
+    db.session.commit()
+    db.session.refresh(article)
+    return article
+
+
+def export_author(email):
+    """Everything stored under one address, in every status (a data access request)."""
+    return AuthorExport(email, find_author_comments(email))
+
+
+def erase_author(email, moderator):
+    """Hard-delete every comment of one address; the log keeps ids, not the address."""
+    deleted = sum(discard_comment(comment, moderator, ERASE)
+                  for comment in find_author_comments(email))
+    db.session.commit()
+    return Erasure(deleted)
+
+
+def find_author_comments(email):
+    """Comments whose address equals email under privacy.normalise_email, oldest first."""
+    return db.session.scalars(
+        sa.select(Comment).where(Comment.email_key == normalise_email(email)).order_by(Comment.id)
+    ).all()
 
 
 def apply_status(comment, status, moderator):
@@ -41,8 +184,31 @@ def apply_status(comment, status, moderator):
             db.session.refresh(comment)
             continue
         adjust_article(comment.article_id, approved_delta(previous, status))
-        record(comment, moderator, status.value, previous, status)
+        record(moderator, STATUS_ACTIONS[status], comment.article_id,
+               comment_id=comment.id, previous=previous, status=status)
         db.session.refresh(comment)
+
+
+def discard_comment(comment, moderator, action):
+    """Hard-delete one comment within the caller's transaction; False if it is already gone."""
+    previous = comment.status
+    while True:
+        # Compare-and-set on the status, as in apply_status: an approval that
+        # lands first is seen, so the approved count is taken back correctly.
+        deleted = db.session.execute(
+            sa.delete(Comment).where(Comment.id == comment.id, Comment.status == previous)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if deleted:
+            break
+        previous = db.session.scalar(sa.select(Comment.status).where(Comment.id == comment.id))
+        if previous is None:
+            return False
+    # Replies keep their path, so the public listing shows a placeholder here.
+    adjust_article(comment.article_id, approved_delta(previous, None))
+    record(moderator, action, comment.article_id, comment_id=comment.id, previous=previous)
+    db.session.expunge(comment)
+    return True
 
 
 def approved_delta(previous, status):
@@ -61,9 +227,9 @@ def adjust_article(article_id, delta, *, listing_changed=None):
         )
 
 
-def record(comment, moderator, action, previous, status):
+def record(moderator, action, article_id, *, comment_id=None, previous=None, status=None):
     """An audit entry: ids and statuses only, never the author's data."""
     db.session.add(AuditEntry(
-        comment_id=comment.id, article_id=comment.article_id, moderator=moderator.name,
-        action=action, from_status=previous and str(previous), to_status=status and str(status),
+        comment_id=comment_id, article_id=article_id, moderator=moderator.name, action=action,
+        from_status=previous and str(previous), to_status=status and str(status),
     ))

@@ -65,7 +65,7 @@ def upgrade():
     sa.Column('status', sa.Enum('pending', 'approved', 'rejected', 'spam', name='status', native_enum=False, length=16), nullable=False),
     sa.Column('author_name', sa.String(length=80), nullable=False),
     sa.Column('author_email', sa.String(length=254), nullable=False),
-    sa.Column('email_key', sa.String(length=254), nullable=False),
+    sa.Column('email_key', sa.String(length=320), nullable=False),
     sa.Column('author_website', sa.String(length=2048), nullable=True),
     sa.Column('avatar', sa.String(length=16), nullable=False),
     sa.Column('body_text', sa.Text(), nullable=False),

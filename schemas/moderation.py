@@ -1,0 +1,138 @@
+"""Moderation schemas: what moderators send (strict) and what they get back,
+which is the only place besides the comment's moderation view where private
+fields appear."""
+
+from marshmallow import Schema, fields, post_load, pre_load, validate
+
+from .base import Cursor, StrictInteger, StrictSchema, UtcDateTime, validate_article_id
+from .comments import EmailAddress, ModerationCommentSchema
+
+STATUSES = ("pending", "approved", "rejected", "spam")
+BULK_ACTIONS = ("approve", "reject", "spam", "delete")
+BULK_MAX = 500
+PAGE_MAX, PAGE_DEFAULT = 100, 50
+
+
+class StrictBoolean(fields.Boolean):
+    """A JSON true or false; no 1, "yes" or "true" strings."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class PageArgsSchema(StrictSchema):
+    """limit and cursor of a paginated moderation list. An empty value counts
+    as absent (a form's blank field); a misspelt parameter is a 422 rather
+    than a silently unfiltered list."""
+
+    limit = fields.Integer(load_default=PAGE_DEFAULT, validate=validate.Range(1, PAGE_MAX))
+    cursor = fields.String(load_default=None)
+
+    @pre_load
+    def drop_blank(self, data, **_):
+        return {name: value for name, value in data.items() if value != ""}
+
+
+class QueueArgsSchema(PageArgsSchema):
+    """Query of GET /api/v1/moderation/comments."""
+
+    status = fields.String(load_default="pending", validate=validate.OneOf(STATUSES))
+    article_id = fields.String(load_default=None, validate=validate_article_id)
+
+
+class LogArgsSchema(PageArgsSchema):
+    """Query of GET /api/v1/moderation/log."""
+
+
+class BulkActionSchema(StrictSchema):
+    """POST /api/v1/moderation/bulk: one action for 1 to 500 ids."""
+
+    action = fields.String(required=True, validate=validate.OneOf(BULK_ACTIONS))
+    ids = fields.List(
+        StrictInteger(), required=True,
+        validate=validate.Length(1, BULK_MAX, error=f"Give 1 to {BULK_MAX} ids."),
+    )
+
+    @post_load
+    def collapse_duplicates(self, data, **_):
+        data["ids"] = list(dict.fromkeys(data["ids"]))
+        return data
+
+
+class ArticlePatchSchema(StrictSchema):
+    """PATCH /api/v1/moderation/articles/{article_id}."""
+
+    closed = StrictBoolean(required=True)
+
+
+class AuthorRequestSchema(StrictSchema):
+    """POST /api/v1/moderation/authors/export and /erase: the address travels
+    in the body, never in a URL (API.md)."""
+
+    email = EmailAddress(required=True)
+
+
+class QueuePageSchema(Schema):
+    """A page of the moderation queue."""
+
+    comments = fields.List(fields.Nested(ModerationCommentSchema), attribute="items")
+    next_cursor = Cursor()
+
+
+class AuditEntrySchema(Schema):
+    """One line of the audit log: who did what to which comment, and when."""
+
+    id = fields.Integer()
+    comment_id = fields.Integer()
+    moderator = fields.String()
+    action = fields.String()
+    from_status = fields.String()
+    to_status = fields.String()
+    at = UtcDateTime()
+
+
+class AuditLogPageSchema(Schema):
+    """A page of the audit log, newest first."""
+
+    entries = fields.List(fields.Nested(AuditEntrySchema), attribute="items")
+    next_cursor = Cursor()
+
+
+class BulkResultSchema(Schema):
+    """What a bulk action did: ids acted upon, and ids that do not exist."""
+
+    updated = fields.Integer()
+    missing = fields.List(fields.Integer())
+
+
+class StatsSchema(Schema):
+    """Comments per status, zeros included."""
+
+    pending = fields.Integer()
+    approved = fields.Integer()
+    rejected = fields.Integer()
+    spam = fields.Integer()
+
+
+class ArticleStateSchema(Schema):
+    """An article's moderation settings after a change."""
+
+    article_id = fields.String(attribute="key")
+    closed = fields.Boolean()
+    total = fields.Integer(attribute="approved_count")
+
+
+class AuthorExportSchema(Schema):
+    """A data access request's answer: every comment stored under one address."""
+
+    email = fields.String()
+    comments = fields.List(fields.Nested(ModerationCommentSchema))
+
+
+class ErasureResultSchema(Schema):
+    """How many comments an erasure deleted."""
+
+    deleted = fields.Integer()
+
