@@ -32,5 +32,11 @@ run: install
 test: install-dev
 	$(BIN)/python -m pytest
 
+# The contract fuzzing of `make test`, with many more cases per operation
+# (FUZZ_EXAMPLES, 500 by default here; 25 in `make test`).
+FUZZ_EXAMPLES ?= 500
+fuzz: install-dev
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_contract_fuzz.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis tests/artifacts

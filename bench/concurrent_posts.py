@@ -19,10 +19,10 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 
-def request(method, url, payload=None, token=None):
+def request(method, url, payload=None, token=None, headers=None):
     """One HTTP call; returns (status, decoded JSON body or None)."""
     data = json.dumps(payload).encode() if payload is not None else None
-    headers = {"Content-Type": "application/json"} if data else {}
+    headers = {**({"Content-Type": "application/json"} if data else {}), **(headers or {})}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     call = urllib.request.Request(url, data=data, method=method, headers=headers)

@@ -1,7 +1,9 @@
 """The comment service: a Flask application made by create_app()."""
 
-from . import api, cli, errors, pages
+from . import api, cli, embed, errors, pages
+from .api import docs
 from .config import load_config
+from .cors import init_cors
 from .extensions import init_extensions
 from .http import CommentApp, PageCache
 from .security import init_security
@@ -13,10 +15,14 @@ def create_app(test_config=None, *, instance_path=None):
     load_config(app, test_config)
     init_extensions(app)
     init_security(app)
+    init_cors(app)
     app.extensions["page_cache"] = PageCache(app.config["THREAD_CACHE_SIZE"])
     api.register_blueprints(app)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(embed.bp)
+    app.register_blueprint(docs.bp)
     errors.register(app)
     app.cli.add_command(cli.moderators)
     app.cli.add_command(cli.demo)
+    app.cli.add_command(cli.purge)
     return app

@@ -1,13 +1,15 @@
 """Command-line tools for operators: `flask --app wsgi moderators ...`."""
 
 import click
-from flask.cli import AppGroup
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
 from .models import Role
 from .pages import DEMO_ARTICLE_ID
 from .services import demo as demo_service
+from .services import retention
 from .services import moderators as moderator_service
 
 moderators = AppGroup("moderators", help="Manage moderator tokens.")
@@ -60,3 +62,21 @@ def seed_demo(article):
     added = demo_service.seed_demo(article)
     click.echo(f"Added {added} demo comments to {article!r}." if added else
                f"{article!r} has comments already; nothing added.")
+
+
+@click.command("purge")
+@click.option("--personal-days", type=click.IntRange(min=0), default=None,
+              help="Drop IPs and user agents of comments older than this (default RETENTION_PERSONAL_DAYS).")
+@click.option("--unpublished-days", type=click.IntRange(min=0), default=None,
+              help="Delete pending, rejected and spam comments older than this "
+                   "(default RETENTION_UNPUBLISHED_DAYS).")
+@with_appcontext
+def purge(personal_days, unpublished_days):
+    """Apply the retention periods; run it daily from cron."""
+    config = current_app.config
+    result = retention.purge(
+        personal_days=config["RETENTION_PERSONAL_DAYS"] if personal_days is None else personal_days,
+        unpublished_days=config["RETENTION_UNPUBLISHED_DAYS"] if unpublished_days is None else unpublished_days,
+    )
+    click.echo(f"Dropped the IP and user agent of {result.scrubbed} comments; "
+               f"deleted {result.deleted} unpublished comments.")

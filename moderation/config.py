@@ -37,13 +37,44 @@ class Defaults:
     ALLOWED_ORIGINS: list = []
     # Browser origins allowed to call the moderation API; empty means none.
     MODERATION_ORIGINS: list = []
+    # Top-level comments (each with its replies) per /embed/... page.
+    EMBED_PAGE_LIMIT = 50
     # Flask-Limiter: on by default; FLASK_RATELIMIT_ENABLED=false turns it off.
     RATELIMIT_ENABLED = True
+    # memory:// counts per worker; redis://host:6379/0 shares counts between
+    # workers and hosts (needed as soon as there is more than one worker).
     RATELIMIT_STORAGE_URI = "memory://"
+    # Comments per client address (an IPv6 client by its /64).
     RATELIMIT_POST = "5/minute;50/day"
+    # Public reads per client address.
     RATELIMIT_READ = "300/minute"
+    # Moderation calls per token.
     RATELIMIT_MODERATION = "600/minute"
+    # Failed moderation authentications per client address.
     RATELIMIT_AUTH_FAILURES = "20/minute"
+    # Retry-After and X-RateLimit-* headers on limited endpoints.
+    RATELIMIT_HEADERS_ENABLED = True
+    # Auto-moderation (moderation/rules.py). A comment with this many links or
+    # more is held for a moderator even when another rule would approve it.
+    LINKS_HOLD_THRESHOLD = 2
+    # The same body from the same author on the same article within this many
+    # seconds is refused with 409 duplicate.
+    DUPLICATE_WINDOW = 24 * 60 * 60
+    # Trusted returning authors: a comment carrying the author_key its browser
+    # was given, from an address with this many approved comments and none
+    # marked spam, is approved at once. Off by default.
+    TRUSTED_AUTHORS_ENABLED = False
+    TRUSTED_AUTHOR_MIN_APPROVED = 1
+    # The widget's form token: posts sent sooner than FORM_MIN_SECONDS after
+    # the token was issued, or with a token older than FORM_TOKEN_MAX_AGE, or
+    # without one, are held (never refused, so API clients still work).
+    FORM_MIN_SECONDS = 3
+    FORM_TOKEN_MAX_AGE = 2 * 60 * 60
+    # Retention (flask purge): drop the anonymised IP and user agent after
+    # RETENTION_PERSONAL_DAYS; delete comments left pending, rejected or spam
+    # for more than RETENTION_UNPUBLISHED_DAYS.
+    RETENTION_PERSONAL_DAYS = 30
+    RETENTION_UNPUBLISHED_DAYS = 60
     # Serve the demo article at "/" (turn off where "/" belongs to something else).
     DEMO_PAGE = True
 

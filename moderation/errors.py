@@ -75,6 +75,7 @@ HTTP_MESSAGES = {
     405: "This method is not allowed here.",
     413: "The request body is too large.",
     429: "Too many requests; try again later.",
+    500: APIError.message,
 }
 
 

@@ -1,6 +1,8 @@
 """Flask extensions, created unbound and attached to an app by create_app()."""
 
 import sqlalchemy as sa
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
@@ -21,12 +23,16 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(directory=str(Path(__file__).parent / "migrations"))
+# Storage, switch and headers come from RATELIMIT_* settings; the limits are
+# declared on the blueprints (api/public.py, api/moderation.py).
+limiter = Limiter(key_func=get_remote_address)
 
 
 def init_extensions(app):
     """Bind the extensions to app and tune SQLite connections as they open."""
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)
+    limiter.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             sa.event.listen(db.engine, "connect", _tune_sqlite)

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 import orjson
 from flask import Flask, current_app, request
 from flask.json.provider import JSONProvider
+from werkzeug.exceptions import NotFound as NoSuchRoute
+from werkzeug.routing import IntegerConverter, Map
 
-from schemas.base import decode_cursor
+from schemas.base import MAX_ID, decode_cursor
 
 from .errors import BadRequest, UnsupportedMediaType
 from .privacy import anonymise_ip
@@ -37,8 +39,28 @@ class OrjsonProvider(JSONProvider):
         )
 
 
+class IdConverter(IntegerConverter):
+    """`<id:name>`: a database id. One beyond MAX_ID (the id columns) cannot
+    exist, so it is a 404 whatever the method; werkzeug's own int(max=...)
+    would answer 405 to some methods, naming others that then 404 too."""
+
+    def __init__(self, map):
+        super().__init__(map, max=MAX_ID)
+
+    def to_python(self, value):
+        # Length first: int() refuses strings of over 4,300 digits with a ValueError (a 500).
+        if len(value) > len(str(MAX_ID)) or int(value) > MAX_ID:
+            raise NoSuchRoute()
+        return super().to_python(value)
+
+
+class CommentMap(Map):
+    default_converters = {**Map.default_converters, "id": IdConverter}
+
+
 class CommentApp(Flask):
     json_provider_class = OrjsonProvider
+    url_map_class = CommentMap
 
 
 def read_json_object(req):
@@ -93,12 +115,14 @@ class ClientInfo:
 
     ip: str | None
     user_agent: str | None
+    # The full address, for matching blocked networks; never stored or logged.
+    address: str | None = None
 
     @classmethod
     def from_request(cls, req):
         # Control characters (NUL above all) cannot be stored in PostgreSQL text.
         agent = _CONTROLS.sub("", req.user_agent.string or "")[:USER_AGENT_MAX] or None
-        return cls(ip=anonymise_ip(req.remote_addr), user_agent=agent)
+        return cls(ip=anonymise_ip(req.remote_addr), user_agent=agent, address=req.remote_addr)
 
 
 class PageCache:

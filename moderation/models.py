@@ -74,6 +74,8 @@ class Comment(db.Model):
         sa.Index("ix_comments_thread_order", "article_id", "status", "thread_id", "path"),
         # The moderation queue: one status, oldest first.
         sa.Index("ix_comments_status_id", "status", "id"),
+        # Duplicate detection: one author's comments on one article.
+        sa.Index("ix_comments_article_author", "article_id", "email_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,6 +108,9 @@ class Comment(db.Model):
     moderated_by: Mapped[str | None] = mapped_column(sa.String(80))
 
     article: Mapped[Article] = relationship(lazy="joined", innerjoin=True)
+    # Set only on a comment just submitted without a valid author key: the
+    # new key, answered once to its author and stored hashed (AuthorKey).
+    issued_author_key = None
 
     @property
     def article_key(self):
@@ -149,3 +154,37 @@ class AuditEntry(db.Model):
     from_status: Mapped[str | None] = mapped_column(sa.String(16))
     to_status: Mapped[str | None] = mapped_column(sa.String(16))
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class BlockKind(StrEnum):
+    WORD = "word"
+    EMAIL = "email"
+    DOMAIN = "domain"
+    NETWORK = "network"
+
+
+class BlockEntry(db.Model):
+    """One entry of the blocklists that send matching comments to spam."""
+
+    __tablename__ = "blocklist"
+    __table_args__ = (sa.UniqueConstraint("kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[BlockKind] = mapped_column(
+        sa.Enum(BlockKind, native_enum=False, length=16, validate_strings=True, values_callable=enum_values),
+    )
+    # Stored normalised (see rules.normalise_text, privacy.normalise_email).
+    value: Mapped[str] = mapped_column(sa.String(320))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class AuthorKey(db.Model):
+    """A secret a returning author's browser keeps: proof of having posted
+    under this address before. Only its hash is stored."""
+
+    __tablename__ = "author_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_key: Mapped[str] = mapped_column(sa.String(320), index=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -3,6 +3,7 @@
 from flask import Blueprint, current_app, render_template, send_from_directory, url_for
 
 from .errors import NotFound
+from .openapi import HTML, JAVASCRIPT, documented
 
 bp = Blueprint("pages", __name__)
 
@@ -14,18 +15,21 @@ DEMO_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inl
 
 
 @bp.get("/")
+@documented(responses={200: HTML}, errors=(404,))
 def demo_article():
     """A demo news article with the comment widget embedded under it."""
     if not current_app.config["DEMO_PAGE"]:
         raise NotFound()
     html = render_template(
         "demo.html", article_id=DEMO_ARTICLE_ID, api_base="",
-        widget_url=url_for("pages.widget"), embed_url=f"/embed/{DEMO_ARTICLE_ID}",
+        widget_url=url_for("pages.widget"),
+        embed_url=url_for("embed.show_thread", article_id=DEMO_ARTICLE_ID),
     )
     return html, 200, {"Content-Security-Policy": DEMO_CSP}
 
 
 @bp.get("/widget.js")
+@documented(responses={200: JAVASCRIPT}, cached=True)
 def widget():
     """The embeddable widget: one file, CSS included, cacheable for an hour."""
     response = send_from_directory(current_app.static_folder, "widget.js",

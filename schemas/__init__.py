@@ -7,12 +7,14 @@ from .comments import (
     SubmittedCommentSchema, ThreadArgsSchema, ThreadPageSchema,
 )
 from .moderation import (
+    BlockArgsSchema, RulesSchema,
     ArticlePatchSchema, ArticleStateSchema, AuditEntrySchema, AuditLogPageSchema,
     AuthorExportSchema, AuthorRequestSchema, BulkActionSchema, BulkResultSchema,
     ErasureResultSchema, LogArgsSchema, QueueArgsSchema, QueuePageSchema, StatsSchema,
 )
 
 __all__ = [
+    "BlockArgsSchema", "RulesSchema",
     "ArticlePatchSchema", "ArticleStateSchema", "AuditEntrySchema", "AuditLogPageSchema",
     "AuthorExportSchema", "AuthorRequestSchema", "BulkActionSchema", "BulkResultSchema",
     "CommentCreateSchema", "CountsArgsSchema", "ErasureResultSchema", "LogArgsSchema",

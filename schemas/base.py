@@ -8,8 +8,9 @@ from datetime import UTC
 
 from marshmallow import RAISE, Schema, ValidationError, fields
 
-# Integer ids must fit a signed 64-bit column on every database.
-MAX_ID = 2**63 - 1
+# Integer ids must fit the id columns on every database: PostgreSQL's are
+# `integer` (32-bit), and a larger id in a query is an error there, not a miss.
+MAX_ID = 2**31 - 1
 
 # Unicode categories never allowed in a single-line text field: controls,
 # format characters (bidi overrides, zero-width joiners), lone surrogates,

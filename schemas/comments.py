@@ -5,7 +5,7 @@ import re
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from marshmallow import (
-    EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates,
+    EXCLUDE, Schema, ValidationError, fields, post_dump, post_load, validate, validates,
 )
 
 from .base import (
@@ -35,7 +35,13 @@ def normalise_website(value):
     """An absolute http(s) URL with a host, made safe to put in an attribute."""
     if find_categories(value, {"Cc"}):
         raise ValidationError("Must not contain control characters.")
-    parts = urlsplit(value)
+    try:
+        # urlsplit refuses "http://[" and hosts that NFKC would change, and
+        # .port a port beyond 65535: a 422, rather than a 500 or a dead link.
+        parts = urlsplit(value)
+        parts.port  # noqa: B018
+    except ValueError:
+        raise ValidationError("Must be an absolute http or https URL.") from None
     if parts.scheme.lower() not in ("http", "https"):
         raise ValidationError("Must be an absolute http or https URL.")
     host = parts.netloc
@@ -72,6 +78,12 @@ class CommentCreateSchema(StrictSchema):
     body = fields.String(required=True)
     website = TrimmedString(load_default=None, allow_none=True)
     parent_id = StrictInteger(load_default=None, allow_none=True)
+    # Abuse protection (the widget fills these): the key this browser was
+    # given with an earlier comment, the token of the form it was sent from,
+    # and a hidden honeypot field that people leave empty.
+    author_key = TrimmedString(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    form_token = TrimmedString(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    website_url = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=WEBSITE_MAX))
 
     def __init__(self, *, body_max_length=10_000, **kwargs):
         super().__init__(**kwargs)
@@ -123,7 +135,7 @@ class ThreadArgsSchema(Schema):
 
 class AuthorSchema(Schema):
     name = fields.String(attribute="author_name")
-    website = fields.String(attribute="author_website")
+    website = fields.String(attribute="author_website", allow_none=True)
     avatar = fields.String()
 
 
@@ -132,17 +144,28 @@ class PublicCommentSchema(Schema):
 
     id = fields.Integer()
     article_id = fields.String(attribute="article_key")
-    parent_id = fields.Integer()
+    parent_id = fields.Integer(allow_none=True)
     depth = fields.Integer()
-    author = fields.Function(lambda comment: AuthorSchema().dump(comment))
+    author = fields.Function(lambda comment: AuthorSchema().dump(comment),
+                             metadata={"dumps": AuthorSchema})
     body_html = fields.String()
     created_at = UtcDateTime()
 
 
 class SubmittedCommentSchema(PublicCommentSchema):
-    """The answer to a submission: the public view plus the status."""
+    """The answer to a submission: the public view plus the status, and for
+    its author only, a new author key when none valid came with it."""
 
-    status = fields.String()
+    # Spam is answered as pending: a bot must not learn which rule caught it.
+    status = fields.Function(lambda comment: "approved" if comment.is_approved else "pending",
+                             metadata={"dumps": {"enum": ["pending", "approved"]}})
+    author_key = fields.String(attribute="issued_author_key", metadata={"optional": True})
+
+    @post_dump
+    def omit_absent_key(self, data, **_):
+        if data.get("author_key") is None:
+            data.pop("author_key", None)
+        return data
 
 
 class ModerationAuthorSchema(AuthorSchema):
@@ -150,15 +173,25 @@ class ModerationAuthorSchema(AuthorSchema):
 
 
 class ModerationCommentSchema(SubmittedCommentSchema):
-    """The moderators' view: the public view plus every private field."""
+    """The moderators' view: the public view plus every private field (but
+    no author key: only its hash is stored)."""
 
-    author = fields.Function(lambda comment: ModerationAuthorSchema().dump(comment))
-    ip = fields.String()
-    user_agent = fields.String()
+    class Meta:
+        exclude = ("author_key",)
+
+    status = fields.String()
+    author = fields.Function(lambda comment: ModerationAuthorSchema().dump(comment),
+                             metadata={"dumps": ModerationAuthorSchema})
+    ip = fields.String(allow_none=True)
+    user_agent = fields.String(allow_none=True)
     body_text = fields.String()
-    moderation = fields.Function(lambda comment: {"reasons": list(comment.reasons or [])})
-    moderated_at = UtcDateTime()
-    moderated_by = fields.String()
+    moderation = fields.Function(
+        lambda comment: {"reasons": list(comment.reasons or [])},
+        metadata={"dumps": {"type": "object", "required": ["reasons"], "additionalProperties": False,
+                            "properties": {"reasons": {"type": "array", "items": {"type": "string"}}}}},
+    )
+    moderated_at = UtcDateTime(allow_none=True)
+    moderated_by = fields.String(allow_none=True)
 
 
 class CountsArgsSchema(Schema):
@@ -177,7 +210,7 @@ class PlaceholderSchema(Schema):
     """Where a comment that is no longer public still has public replies."""
 
     id = fields.Integer()
-    parent_id = fields.Integer()
+    parent_id = fields.Integer(allow_none=True)
     depth = fields.Integer()
     deleted = fields.Boolean()
 
@@ -193,5 +226,6 @@ class ThreadPageSchema(Schema):
     article_id = fields.String()
     closed = fields.Boolean()
     total = fields.Integer()
-    comments = fields.Function(lambda page: [dump_listed(comment) for comment in page.comments])
+    comments = fields.Function(lambda page: [dump_listed(comment) for comment in page.comments],
+                               metadata={"dumps": [(PublicCommentSchema, PlaceholderSchema)]})
     next_cursor = Cursor()

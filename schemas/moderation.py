@@ -2,9 +2,14 @@
 which is the only place besides the comment's moderation view where private
 fields appear."""
 
-from marshmallow import Schema, fields, post_load, pre_load, validate
+import ipaddress
+import re
 
-from .base import Cursor, StrictInteger, StrictSchema, UtcDateTime, validate_article_id
+from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate
+
+from .base import (
+    Cursor, SingleLineText, StrictInteger, StrictSchema, UtcDateTime, validate_article_id,
+)
 from .comments import EmailAddress, ModerationCommentSchema
 
 STATUSES = ("pending", "approved", "rejected", "spam")
@@ -85,11 +90,11 @@ class AuditEntrySchema(Schema):
     """One line of the audit log: who did what to which comment, and when."""
 
     id = fields.Integer()
-    comment_id = fields.Integer()
+    comment_id = fields.Integer(allow_none=True)
     moderator = fields.String()
     action = fields.String()
-    from_status = fields.String()
-    to_status = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String(allow_none=True)
     at = UtcDateTime()
 
 
@@ -129,6 +134,8 @@ class AuthorExportSchema(Schema):
 
     email = fields.String()
     comments = fields.List(fields.Nested(ModerationCommentSchema))
+    author_keys_issued_at = fields.List(UtcDateTime(), attribute="author_keys")
+    blocked = fields.Boolean(attribute="is_blocked")
 
 
 class ErasureResultSchema(Schema):
@@ -136,3 +143,42 @@ class ErasureResultSchema(Schema):
 
     deleted = fields.Integer()
 
+
+
+# Entries per blocklist, so one PUT stays a reasonable transaction.
+RULES_MAX = 10_000
+_DOMAIN = re.compile(r"^@?(?:(?!-)[\w-]{1,63}(?<!-)\.)*(?!-)[\w-]{1,63}(?<!-)\.?$")
+
+
+def validate_network(value):
+    try:
+        ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        raise ValidationError("Not an IP address or network (e.g. 203.0.113.0/24).") from None
+
+
+def validate_domain(value):
+    if not _DOMAIN.match(value.strip()):
+        raise ValidationError("Not a domain name (e.g. spam.example).")
+
+
+def rule_list(item, data_key, attribute):
+    return fields.List(item, data_key=data_key, attribute=attribute,
+                       validate=validate.Length(max=RULES_MAX))
+
+
+class RulesSchema(StrictSchema):
+    """The blocklists (GET and PUT /api/v1/moderation/rules). A PUT replaces
+    the lists it names; words are matched whole, after Unicode normalisation."""
+
+    words = rule_list(SingleLineText(validate=validate.Length(1, 200)), "words", "word")
+    emails = rule_list(EmailAddress(), "emails", "email")
+    domains = rule_list(SingleLineText(validate=[validate.Length(1, 253), validate_domain]),
+                        "domains", "domain")
+    networks = rule_list(SingleLineText(validate=validate_network), "networks", "network")
+
+
+class BlockArgsSchema(Schema):
+    """?block=email and/or ?block=ip on marking a comment as spam."""
+
+    block = fields.List(fields.String(validate=validate.OneOf(["email", "ip"])), load_default=list)

@@ -4,8 +4,10 @@ PostgreSQL tests use TEST_DATABASE_URL (default: the local server below). On
 a machine without PostgreSQL they are skipped with a message, except under
 CI=true, where a missing server fails the run."""
 
+import itertools
 import os
 import uuid
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -67,21 +69,28 @@ def database_url(request):
     return request.getfixturevalue("postgres_url")
 
 
-@pytest.fixture
-def app(database_url, tmp_path):
-    app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-secret",
-         "RATELIMIT_ENABLED": False},
-        instance_path=str(tmp_path / "instance"),
-    )
+@contextmanager
+def running_app(database_url, tmp_path, **settings):
+    """An app on database_url with fresh tables, dropped again afterwards
+    (PostgreSQL tests share one schema per session)."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-secret",
+                      "RATELIMIT_ENABLED": False, **settings}, instance_path=str(tmp_path / "instance"))
     with app.app_context():
         db.create_all()
-    yield app
-    with app.app_context():
-        if database_url.startswith("postgresql"):
-            db.session.remove()
-            db.drop_all()
-        db.engine.dispose()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            if database_url.startswith("postgresql"):
+                db.session.remove()
+                db.drop_all()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    with running_app(database_url, tmp_path) as app:
+        yield app
 
 
 @pytest.fixture
@@ -116,8 +125,12 @@ def admin(make_moderator):
     return make_moderator("boss", Role.ADMIN)
 
 
+_bodies = itertools.count(1)
+
+
 def comment_fields(**overrides):
-    fields = {"name": "Olena", "email": "olena@example.org", "body": "A fair point."}
+    # A new body each time: the same body twice from one author is a duplicate (409).
+    fields = {"name": "Olena", "email": "olena@example.org", "body": f"A fair point, number {next(_bodies)}."}
     fields.update(overrides)
     return {key: value for key, value in fields.items() if value is not None}
 

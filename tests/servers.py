@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -35,29 +36,34 @@ def service_env(database_url, **settings):
 
 
 @contextmanager
-def gunicorn(env, workers=2, port=None):
-    """A running gunicorn with the project's settings; yields its base URL."""
+def gunicorn(env, workers=2, port=None, extra_args=()):
+    """A running gunicorn with the project's settings; yields its base URL.
+    Its output goes to a file (a pipe nobody reads would block it once full)
+    and is kept in gunicorn.last_output when it stops."""
     port = port or free_port()
-    process = subprocess.Popen(
-        [BIN / "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base, process)
-        yield base
-    finally:
-        process.terminate()
-        output = process.communicate(timeout=30)[0]
-        gunicorn.last_output = output
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(
+            [BIN / "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
+             "--workers", str(workers), *extra_args, "wsgi:app"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_up(base, process, log)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+            log.seek(0)
+            gunicorn.last_output = log.read()
 
 
-def wait_until_up(base, process, seconds=30):
+def wait_until_up(base, process, log, seconds=30):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {process.stdout.read()}")
+            log.seek(0)
+            raise RuntimeError(f"gunicorn exited: {log.read()}")
         try:
             with urllib.request.urlopen(f"{base}/healthz", timeout=2):
                 return

@@ -32,6 +32,8 @@ def assert_envelope(response, status, code):
     ("put", URL, 405, "method_not_allowed"),
     ("post", "/api/v1/moderation/comments/1/approve", 401, "unauthorized"),
     ("post", "/api/v1/moderation/comments/99999999999999999999/approve", 404, "not_found"),
+    ("get", "/api/v1/moderation/comments/" + "9" * 5000, 404, "not_found"),
+    ("delete", "/api/v1/moderation/comments/" + "9" * 5000, 404, "not_found"),
 ])
 def test_routing_and_auth_errors_are_json(client, method, path, status, code):
     assert_envelope(getattr(client, method)(path), status, code)

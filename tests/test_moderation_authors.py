@@ -56,7 +56,8 @@ def test_export_of_an_unknown_address_is_empty(client, moderator):
     response = client.post(f"{API}/authors/export", json={"email": "nobody@example.org"},
                            headers=moderator)
     assert response.status_code == 200
-    assert response.json == {"email": "nobody@example.org", "comments": []}
+    assert response.json == {"email": "nobody@example.org", "comments": [], "author_keys_issued_at": [],
+                             "blocked": False}
 
 
 @pytest.mark.parametrize("action", ["export", "erase"])

@@ -84,7 +84,8 @@ def test_queue_shows_the_moderation_view_oldest_first(client, post_comment, mode
                    "avatar": first["author"]["avatar"], "email": "Olena@Example.org"},
         "body_html": first["body_html"], "created_at": first["created_at"],
         "status": "pending", "ip": "127.0.0.0", "user_agent": "TestAgent/1.0",
-        "body_text": "Hi *there*\nyou", "moderation": {"reasons": []},
+        "body_text": "Hi *there*\nyou",
+        "moderation": {"reasons": ["Sent without the widget's form token (not from the comment form?)."]},
         "moderated_at": None, "moderated_by": None,
     }
 

@@ -1,24 +1,32 @@
 """Moderation endpoints: bearer-token calls that change what the public sees,
 and the data requests (export, erasure) an operator must be able to answer."""
 
-from flask import Blueprint, g
+from flask import Blueprint, g, request
 
 from schemas import (
+    BlockArgsSchema, RulesSchema,
     ArticlePatchSchema, ArticleStateSchema, AuditLogPageSchema, AuthorExportSchema,
     AuthorRequestSchema, BulkActionSchema, BulkResultSchema, ErasureResultSchema,
     LogArgsSchema, ModerationCommentSchema, QueueArgsSchema, QueuePageSchema, StatsSchema,
 )
 
+from .. import limits
 from ..auth import moderator_required
+from ..extensions import limiter
 from ..http import load, load_args, read_cursor
 from ..models import Role, Status
-from ..services import moderation
+from ..openapi import documented
+from ..services import blocklist, moderation
 from .public import article_key
 
 bp = Blueprint("moderation", __name__)
+# Each token has its own budget; failed authentication is counted per client,
+# so guessing tokens is slow.
+limiter.limit(limits.moderation_limit, key_func=limits.token_key)(bp)
+limiter.limit(limits.auth_failure_limit, key_func=limits.client_key, deduct_when=limits.is_auth_failure)(bp)
 
-# Ids beyond a signed 64-bit integer cannot exist; werkzeug answers them 404.
-COMMENT_ID = "<int(max=9223372036854775807):comment_id>"
+# Ids beyond the id columns cannot exist: 404 (http.IdConverter).
+COMMENT_ID = "<id:comment_id>"
 ACTIONS = {"approve": Status.APPROVED, "reject": Status.REJECTED, "spam": Status.SPAM}
 
 
@@ -30,6 +38,7 @@ def page_args(schema):
 
 
 @bp.get("/comments")
+@documented(query=QueueArgsSchema, responses={200: QueuePageSchema}, auth=Role.MODERATOR, errors=(400,))
 @moderator_required()
 def list_queue():
     """The moderation queue of one status, oldest first."""
@@ -40,6 +49,7 @@ def list_queue():
 
 
 @bp.get(f"/comments/{COMMENT_ID}")
+@documented(responses={200: ModerationCommentSchema}, auth=Role.MODERATOR)
 @moderator_required()
 def get_comment(comment_id):
     """One comment in any status, moderation view."""
@@ -47,14 +57,17 @@ def get_comment(comment_id):
 
 
 @bp.post(f"/comments/{COMMENT_ID}/<any(approve, reject, spam):action>")
+@documented(query=BlockArgsSchema, responses={200: ModerationCommentSchema}, auth=Role.MODERATOR)
 @moderator_required()
 def moderate_comment(comment_id, action):
-    """Approve, reject or mark a comment as spam; idempotent."""
-    comment = moderation.set_status(comment_id, ACTIONS[action], g.moderator)
+    """Approve, reject or mark a comment as spam (?block=email|ip blocks its author); idempotent."""
+    block = BlockArgsSchema().load({"block": request.args.getlist("block")})["block"]
+    comment = moderation.set_status(comment_id, ACTIONS[action], g.moderator, block=block)
     return ModerationCommentSchema().dump(comment)
 
 
 @bp.delete(f"/comments/{COMMENT_ID}")
+@documented(responses={204: None}, auth=Role.MODERATOR)
 @moderator_required()
 def delete_comment(comment_id):
     """Erase a comment and its personal data; its public replies stay under a placeholder."""
@@ -63,6 +76,7 @@ def delete_comment(comment_id):
 
 
 @bp.post("/bulk")
+@documented(request=BulkActionSchema, responses={200: BulkResultSchema}, auth=Role.MODERATOR)
 @moderator_required()
 def bulk_action():
     """Approve, reject, mark as spam or delete up to 500 comments in one transaction."""
@@ -72,6 +86,7 @@ def bulk_action():
 
 
 @bp.get("/stats")
+@documented(responses={200: StatsSchema}, auth=Role.MODERATOR)
 @moderator_required()
 def stats():
     """How many comments are in each status."""
@@ -79,6 +94,7 @@ def stats():
 
 
 @bp.get("/log")
+@documented(query=LogArgsSchema, responses={200: AuditLogPageSchema}, auth=Role.MODERATOR, errors=(400,))
 @moderator_required()
 def audit_log():
     """The audit log, newest first."""
@@ -88,6 +104,7 @@ def audit_log():
 
 
 @bp.patch("/articles/<path:article_id>")
+@documented(request=ArticlePatchSchema, responses={200: ArticleStateSchema}, auth=Role.MODERATOR)
 @moderator_required()
 def update_article(article_id):
     """Close an article to new comments, or reopen it."""
@@ -98,6 +115,7 @@ def update_article(article_id):
 
 
 @bp.post("/authors/export")
+@documented(request=AuthorRequestSchema, responses={200: AuthorExportSchema}, auth=Role.MODERATOR)
 @moderator_required()
 def export_author():
     """Everything stored about one email address (a data access request)."""
@@ -106,8 +124,26 @@ def export_author():
 
 
 @bp.post("/authors/erase")
+@documented(request=AuthorRequestSchema, responses={200: ErasureResultSchema}, auth=Role.ADMIN)
 @moderator_required(role=Role.ADMIN)
 def erase_author():
     """Erase every comment and personal datum of one email address (admins only)."""
     data = load(AuthorRequestSchema())
     return ErasureResultSchema().dump(moderation.erase_author(data["email"], g.moderator))
+
+
+@bp.get("/rules")
+@documented(responses={200: RulesSchema}, auth=Role.MODERATOR)
+@moderator_required()
+def get_rules():
+    """The blocklists: words, emails, domains and networks whose comments go to spam."""
+    return RulesSchema().dump(blocklist.list_rules())
+
+
+@bp.put("/rules")
+@documented(request=RulesSchema, responses={200: RulesSchema}, auth=Role.MODERATOR)
+@moderator_required()
+def replace_rules():
+    """Replace the blocklists named in the body; the others stay as they are."""
+    data = load(RulesSchema())
+    return RulesSchema().dump(blocklist.replace_rules(data))

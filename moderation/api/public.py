@@ -8,10 +8,21 @@ from schemas import (
     ThreadPageSchema, validate_article_id,
 )
 
+from .. import limits
+from ..extensions import limiter
+from ..forms import issue_form_token
 from ..http import ClientInfo, load, load_args, not_modified, public_json, read_cursor
+from ..openapi import COUNTS_BODY, FORM_TOKEN_BODY, documented
 from ..services import comments
 
 bp = Blueprint("public", __name__)
+# Built once: the read paths are hot, and a marshmallow schema costs a
+# quarter of a millisecond to construct (schemas hold no per-call state).
+THREAD_ARGS, COUNTS_ARGS = ThreadArgsSchema(), CountsArgsSchema()
+# API.md 429: posting is limited per client (shared with the no-JS form),
+# reading more loosely.
+limiter.shared_limit(limits.post_limit, "comment-posts", key_func=limits.client_key, methods=["POST"])(bp)
+limiter.limit(limits.read_limit, key_func=limits.client_key, methods=["GET"])(bp)
 
 
 def article_key(article_id):
@@ -24,6 +35,8 @@ def article_key(article_id):
 
 
 @bp.post("/articles/<path:article_id>/comments")
+@documented(request=CommentCreateSchema, errors=(403, 409),
+            responses={201: SubmittedCommentSchema, 202: SubmittedCommentSchema})
 def create_comment(article_id):
     """Submit a comment; it waits for moderation unless a rule approves it."""
     key = article_key(article_id)
@@ -34,9 +47,10 @@ def create_comment(article_id):
 
 
 @bp.get("/articles/<path:article_id>/comments")
+@documented(query=ThreadArgsSchema, responses={200: ThreadPageSchema}, cached=True, errors=(400,))
 def list_comments(article_id):
     """Approved comments of an article, threaded depth-first and paginated by thread."""
-    args = load_args(ThreadArgsSchema())
+    args = load_args(THREAD_ARGS)
     after = read_cursor(args["cursor"]) if args["cursor"] else None
     article = comments.find_article_state(article_key(article_id))
     etag = f"{article.etag}.{args['order']}.{args['limit']}.{after}"
@@ -51,9 +65,22 @@ def list_comments(article_id):
 
 
 @bp.get("/counts")
+@documented(query=CountsArgsSchema, responses={200: COUNTS_BODY}, cached=True)
 def counts():
     """Approved-comment counts for up to 100 articles."""
-    args = CountsArgsSchema().load({"article_id": request.args.getlist("article_id")})
+    args = COUNTS_ARGS.load({"article_id": request.args.getlist("article_id")})
     body = current_app.json.dumps({"counts": comments.count_comments(args["article_id"])})
     response = public_json(body.encode())
     return not_modified(response.get_etag()[0]) or response
+
+
+@bp.get("/articles/<path:article_id>/form-token")
+@documented(responses={200: FORM_TOKEN_BODY})
+def form_token(article_id):
+    """A signed, short-lived token for the comment form of one article (see abuse rules)."""
+    key = article_key(article_id)
+    token = issue_form_token(key, current_app.config["SECRET_KEY"])
+    response = current_app.json.response({"form_token": token,
+                                          "expires_in": current_app.config["FORM_TOKEN_MAX_AGE"]})
+    response.headers["Cache-Control"] = "no-store"
+    return response

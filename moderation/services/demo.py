@@ -1,16 +1,14 @@
 """Demo data for the demo article, so a newcomer sees the whole flow at once."""
 
-from types import SimpleNamespace
-
 import sqlalchemy as sa
 
 from ..extensions import db
 from ..http import ClientInfo
 from ..models import Article, Comment, Status
 from .comments import submit_comment
-from .moderation import apply_status
+from .moderation import Actor, apply_status
 
-DEMO_MODERATOR = SimpleNamespace(name="demo seed")
+DEMO_MODERATOR = Actor("demo seed")
 # (name, email, website, body, reply-to index or None, status)
 DEMO_COMMENTS = [
     ("Mykola", "mykola@example.org", None,
@@ -33,7 +31,7 @@ def seed_demo(article_key):
     )
     if existing:
         return 0
-    client = ClientInfo(ip="192.0.2.0", user_agent="demo seed")
+    client = ClientInfo(ip="192.0.2.0", user_agent="demo seed", address="192.0.2.1")
     made = []
     for name, email, website, body, parent, status in DEMO_COMMENTS:
         data = {"name": name, "email": email, "website": website, "body": body,

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
-from ..errors import NotFound
+from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..models import Article, AuditEntry, Comment, Status, utcnow
+from ..models import Article, AuditEntry, AuthorKey, BlockEntry, BlockKind, Comment, Status, utcnow
 from ..privacy import normalise_email
+from . import blocklist
 from .comments import ensure_article
 
 # The audit log's vocabulary: a verb per action (API.md's bulk actions, plus
@@ -21,6 +22,13 @@ STATUS_ACTIONS = {
 }
 DELETE, ERASE, CLOSE, REOPEN = "delete", "erase", "close", "reopen"
 BULK_STATUSES = {"approve": Status.APPROVED, "reject": Status.REJECTED, "spam": Status.SPAM}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts when no moderator token does (demo seeding, retention)."""
+
+    name: str
 
 
 @dataclass
@@ -41,6 +49,9 @@ class BulkResult:
 class AuthorExport:
     email: str
     comments: list
+    # When each author key of the address was issued (the keys themselves are not kept).
+    author_keys: list
+    is_blocked: bool
 
 
 @dataclass(frozen=True)
@@ -95,10 +106,19 @@ def count_by_status():
     return counts
 
 
-def set_status(comment_id, status, moderator):
-    """Move a comment to status; doing it twice changes nothing the second time."""
+def set_status(comment_id, status, moderator, *, block=()):
+    """Move a comment to status; doing it twice changes nothing the second time.
+    Marking spam may also block the author's address ("email") or network ("ip")."""
+    status = Status(status)
+    if block and status != Status.SPAM:
+        raise ValidationFailed(fields={"block": ["Only marking a comment as spam can block its author."]})
     comment = get_comment(comment_id)
-    apply_status(comment, Status(status), moderator)
+    apply_status(comment, status, moderator)
+    if "email" in block:
+        blocklist.add_entry(BlockKind.EMAIL, comment.author_email)
+    if "ip" in block and comment.ip:
+        # Only the anonymised network is stored, so the network is what gets blocked.
+        blocklist.add_entry(BlockKind.NETWORK, f"{comment.ip}/{24 if '.' in comment.ip else 48}")
     db.session.commit()
     return comment
 
@@ -149,13 +169,23 @@ def set_article_closed(article_key, closed, moderator):
 
 def export_author(email):
     """Everything stored under one address, in every status (a data access request)."""
-    return AuthorExport(email, find_author_comments(email))
+    email_key = normalise_email(email)
+    keys_issued = db.session.scalars(
+        sa.select(AuthorKey.created_at).where(AuthorKey.email_key == email_key).order_by(AuthorKey.id)
+    ).all()
+    is_blocked = db.session.scalar(sa.select(BlockEntry.id).where(
+        BlockEntry.kind == BlockKind.EMAIL, BlockEntry.value == email_key)) is not None
+    return AuthorExport(email, find_author_comments(email), list(keys_issued), is_blocked)
 
 
 def erase_author(email, moderator):
-    """Hard-delete every comment of one address; the log keeps ids, not the address."""
+    """Hard-delete every comment, author key and blocklist entry of one
+    address; the log keeps comment ids, never the address."""
     deleted = sum(discard_comment(comment, moderator, ERASE)
                   for comment in find_author_comments(email))
+    email_key = normalise_email(email)
+    db.session.execute(sa.delete(AuthorKey).where(AuthorKey.email_key == email_key))
+    blocklist.remove_email(email_key)
     db.session.commit()
     return Erasure(deleted)
 

@@ -197,6 +197,10 @@
     const on = (target, type, handler) => target.addEventListener(type, handler, { signal: abort.signal });
     const endpoint = `${config.api}/api/v1/articles/${config.articleId.split("/").map(encodeURIComponent).join("/")}/comments`;
     const pendingKey = `mc:pending:${config.api}:${config.articleId}`;
+    // Signed form token: a post without one is held (abuse rules).
+    let formToken = null;
+    const renewToken = () => fetch(endpoint.replace(/comments$/, "form-token"), { credentials: "omit", signal: abort.signal })
+      .then((r) => r.json()).then((a) => { formToken = a.form_token; }).catch(() => {});
     const relative = new Intl.RelativeTimeFormat(config.lang, { numeric: "auto" });
     const absolute = new Intl.DateTimeFormat(config.lang, { dateStyle: "long", timeStyle: "short" });
     const prefix = `mc${++uid}`;
@@ -342,7 +346,9 @@
       const query = new URLSearchParams({ limit: config.limit, order: config.order });
       if (state.cursor) query.set("cursor", state.cursor);
       try {
-        const response = await fetch(`${endpoint}?${query}`, { credentials: "omit", signal: abort.signal });
+        // Own comments pending: revalidate (ETag, mostly a 304) so an approval shows at once.
+        const cache = readPending().length ? "no-cache" : "default";
+        const response = await fetch(`${endpoint}?${query}`, { credentials: "omit", cache, signal: abort.signal });
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
         render(await response.json());
         more.textContent = t("more");
@@ -394,9 +400,12 @@
       if (values.website) payload.website = values.website;
       if (state.parentId != null) payload.parent_id = state.parentId;
       if (form.trap.value) payload.website_url = form.trap.value; // sent only when a bot filled it
+      if (formToken) payload.form_token = formToken;
+      const key = readStore(AUTHOR_KEY)?.key; // author key, kept only if "remember me"
+      if (key) payload.author_key = key;
       form.submit.disabled = true;
       try {
-        // JSON, never a form: the API refuses the cross-site "simple requests" (415, API.md); no cookies travel.
+        // JSON, never a form: the API refuses cross-site "simple requests" (415); no cookies.
         const response = await fetch(endpoint, {
           method: "POST", credentials: "omit", signal: abort.signal,
           headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload),
@@ -411,9 +420,10 @@
       }
     }
 
-    // 202 (pending): shown only in this browser, until the listing has it approved. 201: shown as usual.
+    // 202: shown greyed in this browser only, until listed as approved. 201: shown as usual.
     function posted(comment, isApproved, { name, email, website }) {
-      if (form.remember.checked) writeStore(AUTHOR_KEY, { name, email, website });
+      if (form.remember.checked) writeStore(AUTHOR_KEY, { name, email, website, key: comment.author_key || readStore(AUTHOR_KEY)?.key });
+      renewToken();
       if (!isApproved) writeStore(pendingKey, [...readPending(), { ...comment, savedAt: Date.now() }]);
       const node = commentNode(comment, !isApproved);
       moveForm(null);
@@ -457,6 +467,7 @@
       if (button) openReply(button);
     });
     restoreAuthor();
+    renewToken();
     loadPage();
     return () => { abort.abort(); root.remove(); };
   }

@@ -1,0 +1,51 @@
+"""Rate limits (API.md 429): who is counted, and how much each may do.
+The limits themselves are settings (RATELIMIT_*), read per request."""
+
+import hashlib
+import ipaddress
+
+from flask import current_app, request
+
+from .auth import bearer_token
+
+
+def client_key():
+    """The client's address; an IPv6 client is counted by its /64, which one
+    subscriber usually holds whole and could otherwise rotate through."""
+    address = request.remote_addr or "unknown"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6 and not ip.ipv4_mapped:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip.ipv4_mapped or ip) if ip.version == 6 else str(ip)
+
+
+def token_key():
+    """Moderation calls are counted per token (by a hash: the token never
+    reaches the limiter's storage), or per client without one."""
+    token = bearer_token(request)
+    if token:
+        return "token:" + hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return client_key()
+
+
+def post_limit():
+    return current_app.config["RATELIMIT_POST"]
+
+
+def read_limit():
+    return current_app.config["RATELIMIT_READ"]
+
+
+def moderation_limit():
+    return current_app.config["RATELIMIT_MODERATION"]
+
+
+def auth_failure_limit():
+    return current_app.config["RATELIMIT_AUTH_FAILURES"]
+
+
+def is_auth_failure(response):
+    return response.status_code == 401

@@ -1,0 +1,41 @@
+"""Author keys: the secret a returning author's browser keeps, so that trust
+is earned by posting from it, never by knowing someone's address."""
+
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import AuthorKey, Comment, Status
+
+AUTHOR_KEY_BYTES = 32
+
+
+def hash_key(key):
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def issue_author_key(email_key):
+    """A new key for the address, stored hashed; flushed, committed by the caller."""
+    key = secrets.token_urlsafe(AUTHOR_KEY_BYTES)
+    db.session.add(AuthorKey(email_key=email_key, key_hash=hash_key(key)))
+    return key
+
+
+def is_valid_key(key, email_key):
+    """True when key was issued to this address."""
+    if not key:
+        return False
+    owner = db.session.scalar(sa.select(AuthorKey.email_key).where(AuthorKey.key_hash == hash_key(key)))
+    return owner == email_key
+
+
+def author_history(email_key):
+    """(approved, spam) comment counts of an address, in one query."""
+    rows = dict(db.session.execute(
+        sa.select(Comment.status, sa.func.count()).where(
+            Comment.email_key == email_key, Comment.status.in_([Status.APPROVED, Status.SPAM])
+        ).group_by(Comment.status)
+    ).tuples().all())
+    return rows.get(Status.APPROVED, 0), rows.get(Status.SPAM, 0)

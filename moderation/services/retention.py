@@ -1,0 +1,45 @@
+"""Retention: keep no personal data longer than moderation needs it."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import AuditEntry, Comment, Status, utcnow
+from .moderation import Actor, discard_comment
+
+RETENTION_MODERATOR = "retention"
+UNPUBLISHED = (Status.PENDING, Status.REJECTED, Status.SPAM)
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    scrubbed: int
+    deleted: int
+
+
+def purge(*, personal_days, unpublished_days, now=None):
+    """Drop IPs and user agents older than personal_days, and delete comments
+    left unpublished longer than unpublished_days; each logged without personal data."""
+    now = now or utcnow()
+    moderator = Actor(RETENTION_MODERATOR)
+    stale = db.session.scalars(
+        sa.select(Comment).where(Comment.status.in_(UNPUBLISHED),
+                                 Comment.created_at < now - timedelta(days=unpublished_days))
+        .order_by(Comment.id)
+    ).all()
+    deleted = sum(discard_comment(comment, moderator, "purge") for comment in stale)
+    scrub = sa.select(Comment.id, Comment.article_id, Comment.status).where(
+        Comment.created_at < now - timedelta(days=personal_days),
+        sa.or_(Comment.ip.is_not(None), Comment.user_agent.is_not(None)),
+    )
+    rows = db.session.execute(scrub).all()
+    if rows:
+        db.session.execute(sa.update(Comment).where(Comment.id.in_([row.id for row in rows]))
+                           .values(ip=None, user_agent=None).execution_options(synchronize_session=False))
+        db.session.add_all(AuditEntry(comment_id=row.id, article_id=row.article_id, moderator=RETENTION_MODERATOR,
+                                      action="scrub", from_status=str(row.status), to_status=str(row.status))
+                           for row in rows)
+    db.session.commit()
+    return PurgeResult(scrubbed=len(rows), deleted=deleted)

@@ -1,0 +1,139 @@
+"""Rate limits (API.md 429): in one process with memory storage, and across
+two gunicorn workers sharing Redis, on both databases."""
+
+import json
+import os
+import re
+import socket
+import urllib.error
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from moderation import create_app
+from moderation.extensions import db
+from tests.conftest import require_service, running_app
+from tests.servers import flask, gunicorn, service_env
+
+URL = "/api/v1/articles/limits/comments"
+
+
+@pytest.fixture
+def limited_app(database_url, tmp_path):
+    with running_app(database_url, tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_POST="3/minute",
+                     RATELIMIT_READ="5/minute", RATELIMIT_MODERATION="4/minute",
+                     RATELIMIT_AUTH_FAILURES="2/minute") as app:
+        yield app
+
+
+def comment(number):
+    return {"name": "R", "email": "r@example.org", "body": f"Comment {number}"}
+
+
+def assert_rate_limited(response):
+    assert response.status_code == 429
+    assert response.json["error"]["code"] == "rate_limited"
+    assert int(response.headers["Retry-After"]) > 0
+
+
+def test_posting_is_limited_per_client_with_retry_after(limited_app):
+    client = limited_app.test_client()
+    answers = [client.post(URL, json=comment(i), environ_base={"REMOTE_ADDR": "198.51.100.7"})
+               for i in range(4)]
+    assert [a.status_code for a in answers] == [202, 202, 202, 429]
+    assert_rate_limited(answers[3])
+    other = client.post(URL, json=comment(9), environ_base={"REMOTE_ADDR": "198.51.100.8"})
+    assert other.status_code == 202
+
+
+def test_ipv6_clients_are_counted_by_their_64(limited_app):
+    client = limited_app.test_client()
+    codes = [client.post(URL, json=comment(i), environ_base={"REMOTE_ADDR": f"2001:db8:1:2::{i + 1}"}).status_code
+             for i in range(4)]
+    assert codes == [202, 202, 202, 429]
+
+
+def test_reads_have_their_own_looser_limit(limited_app):
+    client = limited_app.test_client()
+    codes = [client.get(URL).status_code for _ in range(6)]
+    assert codes == [200] * 5 + [429]
+    assert client.post(URL, json=comment(1)).status_code == 202
+
+
+def test_moderation_is_limited_per_token(limited_app):
+    with limited_app.app_context():
+        from moderation.services.moderators import add_moderator
+        tokens = [add_moderator(name)[1] for name in ("a", "b")]
+    client = limited_app.test_client()
+    first = [client.get("/api/v1/moderation/stats", headers={"Authorization": f"Bearer {tokens[0]}"}).status_code
+             for _ in range(5)]
+    assert first == [200] * 4 + [429]
+    assert client.get("/api/v1/moderation/stats",
+                      headers={"Authorization": f"Bearer {tokens[1]}"}).status_code == 200
+
+
+def test_failed_authentication_is_limited_per_client(limited_app):
+    with limited_app.app_context():
+        from moderation.services.moderators import add_moderator
+        token = add_moderator("a")[1]
+    client = limited_app.test_client()
+    wrong = [client.get("/api/v1/moderation/stats", headers={"Authorization": "Bearer guess"}).status_code
+             for _ in range(3)]
+    assert wrong == [401, 401, 429]
+    # Even the right token waits now: the client has used up its tries.
+    assert client.get("/api/v1/moderation/stats", headers={"Authorization": f"Bearer {token}"}).status_code == 429
+
+
+def test_limits_can_be_switched_off(tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "s",
+                      "RATELIMIT_ENABLED": False, "RATELIMIT_POST": "1/minute"}, instance_path=str(tmp_path))
+    with app.app_context():
+        db.create_all()
+    client = app.test_client()
+    assert [client.post(URL, json=comment(i)).status_code for i in range(4)] == [202] * 4
+
+
+def redis_url():
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    host, port = re.match(r"redis://([^:/]+):?(\d*)", url).groups()
+    try:
+        socket.create_connection((host, int(port or 6379)), timeout=2).close()
+    except OSError as error:
+        require_service("Redis", f"{url}: {error}")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server_database(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/limits.sqlite"
+    return request.getfixturevalue("postgres_schemas")()
+
+
+@pytest.mark.server
+def test_limit_holds_across_two_workers_with_redis(server_database):
+    env = service_env(server_database, RATELIMIT_STORAGE_URI=redis_url(), RATELIMIT_POST='"3/minute"',
+                      RATELIMIT_KEY_PREFIX=f'"test-{uuid.uuid4().hex}"')
+    flask(env, "db", "upgrade")
+    with gunicorn(env, workers=2, extra_args=["--access-logformat", "pid=%(p)s %(s)s"]) as base:
+        # Concurrent clients keep both sync workers busy, so both answer.
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda n: post_json(f"{base}{URL}", comment(n)), range(24)))
+    codes = [status for status, _, _ in answers]
+    assert codes.count(202) == 3 and codes.count(429) == 21, codes
+    status, headers, body = next(answer for answer in answers if answer[0] == 429)
+    assert body["error"]["code"] == "rate_limited" and int(headers["Retry-After"]) > 0
+    pids = set(re.findall(r"pid=<(\d+)> (?:202|429)", gunicorn.last_output))
+    assert len(pids) == 2, "both workers must have answered"
+
+
+def post_json(url, payload):
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), json.loads(error.read())
