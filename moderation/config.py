@@ -52,8 +52,10 @@ class Defaults:
     RATELIMIT_MODERATION = "600/minute"
     # Failed moderation authentications per client address.
     RATELIMIT_AUTH_FAILURES = "20/minute"
-    # Retry-After and X-RateLimit-* headers on limited endpoints.
-    RATELIMIT_HEADERS_ENABLED = True
+    # No X-RateLimit-* headers on every answer: public answers are cached and
+    # shared, and a per-client count has no place in them. A 429 carries
+    # Retry-After all the same (errors.handle_rate_limited).
+    RATELIMIT_HEADERS_ENABLED = False
     # Auto-moderation (moderation/rules.py). A comment with this many links or
     # more is held for a moderator even when another rule would approve it.
     LINKS_HOLD_THRESHOLD = 2

@@ -13,7 +13,7 @@ from schemas import CommentCreateSchema, ThreadPageSchema
 from . import limits
 from .api.public import article_key
 from .cors import allowed_origins
-from .errors import HTTP_MESSAGES, APIError, ValidationFailed, handle_http_exception
+from .errors import HTTP_MESSAGES, APIError, ValidationFailed, handle_rate_limited, retry_after
 from .extensions import limiter
 from .forms import form_token_problem, issue_form_token
 from .http import ClientInfo, read_cursor
@@ -72,15 +72,16 @@ def post_comment(article_id):
 
 @bp.errorhandler(429)
 def too_many_posts(error):
-    """A person over the posting limit gets the page back, with what they typed
-    (Flask-Limiter adds Retry-After); reads over their limit get the JSON envelope."""
+    """A person over the posting limit gets the page back, with what they typed;
+    reads over their limit get the JSON envelope. Both carry Retry-After."""
     try:
         key = article_key((request.view_args or {}).get("article_id"))
     except ValidationError:
         key = None
     if request.method != "POST" or key is None:
-        return handle_http_exception(error)
-    return render_page(key, values=request.form, error=FormRefused(429, HTTP_MESSAGES[429]))
+        return handle_rate_limited(error)
+    html, status, headers = render_page(key, values=request.form, error=FormRefused(429, HTTP_MESSAGES[429]))
+    return html, status, {**headers, **retry_after()}
 
 
 def check_form_token(token, key):

@@ -2,12 +2,15 @@
 every failure, routing ones included, into its JSON envelope."""
 
 import logging
+import math
+import time
 
 from flask import current_app, json
+from flask_limiter import RateLimitExceeded
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from .extensions import db
+from .extensions import db, limiter
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +115,17 @@ def handle_http_exception(error):
     return response
 
 
+def retry_after():
+    """Retry-After for the limit this request exhausted: seconds until its window resets."""
+    current = limiter.current_limit
+    return {"Retry-After": str(max(1, math.ceil(current.reset_at - time.time())) if current else 60)}
+
+
+def handle_rate_limited(error):
+    """429 rate_limited in the envelope, with Retry-After (API.md)."""
+    return envelope(429, "rate_limited", HTTP_MESSAGES[429], headers=retry_after())
+
+
 def handle_unexpected(error):
     # Log the trace for operators; show the client nothing of it (no query, no stack).
     log.exception("unhandled error")
@@ -123,5 +137,6 @@ def register(app):
     """Route every error through the JSON envelope."""
     app.register_error_handler(APIError, handle_api_error)
     app.register_error_handler(ValidationError, handle_validation_error)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limited)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

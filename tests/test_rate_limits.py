@@ -137,3 +137,10 @@ def post_json(url, payload):
             return response.status, dict(response.headers), json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), json.loads(error.read())
+
+
+def test_answers_under_the_limit_carry_no_per_client_headers(limited_app):
+    # Public answers are cached and shared: a per-client count must not ride along.
+    response = limited_app.test_client().get(URL)
+    assert response.status_code == 200
+    assert not [name for name in response.headers.keys() if name.startswith("X-RateLimit") or name == "Retry-After"]
