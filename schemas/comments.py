@@ -146,7 +146,7 @@ class PublicCommentSchema(Schema):
     article_id = fields.String(attribute="article_key")
     parent_id = fields.Integer(allow_none=True)
     depth = fields.Integer()
-    author = fields.Function(lambda comment: AuthorSchema().dump(comment),
+    author = fields.Function(lambda comment: SHARED["author"].dump(comment),
                              metadata={"dumps": AuthorSchema})
     body_html = fields.String()
     created_at = UtcDateTime()
@@ -180,7 +180,7 @@ class ModerationCommentSchema(SubmittedCommentSchema):
         exclude = ("author_key",)
 
     status = fields.String()
-    author = fields.Function(lambda comment: ModerationAuthorSchema().dump(comment),
+    author = fields.Function(lambda comment: SHARED["moderation_author"].dump(comment),
                              metadata={"dumps": ModerationAuthorSchema})
     ip = fields.String(allow_none=True)
     user_agent = fields.String(allow_none=True)
@@ -216,8 +216,7 @@ class PlaceholderSchema(Schema):
 
 
 def dump_listed(comment):
-    schema = PlaceholderSchema if getattr(comment, "deleted", False) else PublicCommentSchema
-    return schema().dump(comment)
+    return SHARED["placeholder" if getattr(comment, "deleted", False) else "public"].dump(comment)
 
 
 class ThreadPageSchema(Schema):
@@ -229,3 +228,12 @@ class ThreadPageSchema(Schema):
     comments = fields.Function(lambda page: [dump_listed(comment) for comment in page.comments],
                                metadata={"dumps": [(PublicCommentSchema, PlaceholderSchema)]})
     next_cursor = Cursor()
+
+
+# One instance of each schema that is dumped once per comment: building a
+# marshmallow schema costs more than dumping with it, and a page holds up to
+# a hundred threads. Schemas keep no state between dumps.
+SHARED = {
+    "author": AuthorSchema(), "moderation_author": ModerationAuthorSchema(),
+    "public": PublicCommentSchema(), "placeholder": PlaceholderSchema(),
+}
