@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
-from schemas import CommentCreateSchema, ThreadPageSchema
+from schemas import ThreadPageSchema, comment_create_schema
 
 from . import limits
 from .api.public import article_key
@@ -60,7 +60,7 @@ def post_comment(article_id):
     try:
         check_origin(request)
         check_form_token(request.form.get("form_token"), key)
-        schema = CommentCreateSchema(body_max_length=current_app.config["BODY_MAX_LENGTH"])
+        schema = comment_create_schema(current_app.config["BODY_MAX_LENGTH"])
         data = schema.load(form_fields(request.form))
         comment = comments.submit_comment(key, data, client=ClientInfo.from_request(request))
     except (FormRefused, ValidationError, APIError) as error:

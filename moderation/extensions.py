@@ -21,7 +21,9 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# Objects keep what was written at commit: answering a submission must not
+# cost a second round of SELECTs to reload the row it just stored.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(directory=str(Path(__file__).parent / "migrations"))
 # Storage, switch and headers come from RATELIMIT_* settings; the limits are
 # declared on the blueprints (api/public.py, api/moderation.py).

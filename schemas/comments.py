@@ -1,6 +1,7 @@
 """Comment schemas, split by direction and audience: what a visitor may send,
 what the public sees, what moderators see."""
 
+import functools
 import re
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -120,6 +121,13 @@ class CommentCreateSchema(StrictSchema):
         if not 1 <= len(body) <= self.body_max_length:
             raise ValidationError(f"Must be 1 to {self.body_max_length} characters.", "body")
         return body
+
+
+@functools.lru_cache(maxsize=8)
+def comment_create_schema(body_max_length):
+    """One CommentCreateSchema per body limit: building one costs more than a
+    load, and schemas keep no state between loads."""
+    return CommentCreateSchema(body_max_length=body_max_length)
 
 
 class ThreadArgsSchema(Schema):

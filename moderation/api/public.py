@@ -5,7 +5,7 @@ from marshmallow import ValidationError
 
 from schemas import (
     CommentCreateSchema, CountsArgsSchema, SubmittedCommentSchema, ThreadArgsSchema,
-    ThreadPageSchema, validate_article_id,
+    ThreadPageSchema, comment_create_schema, validate_article_id,
 )
 
 from .. import limits
@@ -40,7 +40,7 @@ def article_key(article_id):
 def create_comment(article_id):
     """Submit a comment; it waits for moderation unless a rule approves it."""
     key = article_key(article_id)
-    schema = CommentCreateSchema(body_max_length=current_app.config["BODY_MAX_LENGTH"])
+    schema = comment_create_schema(current_app.config["BODY_MAX_LENGTH"])
     data = load(schema)
     comment = comments.submit_comment(key, data, client=ClientInfo.from_request(request))
     return SubmittedCommentSchema().dump(comment), 201 if comment.is_approved else 202
