@@ -74,8 +74,8 @@ class Comment(db.Model):
         sa.Index("ix_comments_thread_order", "article_id", "status", "thread_id", "path"),
         # The moderation queue: one status, oldest first.
         sa.Index("ix_comments_status_id", "status", "id"),
-        # Duplicate detection: one author's comments on one article.
-        sa.Index("ix_comments_article_author", "article_id", "email_key"),
+        # Duplicate detection: this body from this author on this article.
+        sa.Index("ix_comments_duplicates", "article_id", "email_key", "body_digest"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,6 +99,9 @@ class Comment(db.Model):
     avatar: Mapped[str] = mapped_column(sa.String(16))
     body_text: Mapped[str] = mapped_column(sa.Text)
     body_html: Mapped[str] = mapped_column(sa.Text)
+    # First 128 bits of the body's SHA-256, hex: duplicate detection looks a
+    # body up instead of reading every earlier body of its author.
+    body_digest: Mapped[str] = mapped_column(sa.String(32), default="")
     ip: Mapped[str | None] = mapped_column(sa.String(45))
     user_agent: Mapped[str | None] = mapped_column(sa.String(512))
     reasons: Mapped[list] = mapped_column(sa.JSON, default=list)

@@ -75,3 +75,24 @@ def test_migrations_create_the_models_schema(empty_database):
         tables = set(sa.inspect(connection).get_table_names())
     engine.dispose()
     assert {"articles", "comments", "moderators", "audit_log", "alembic_version"} <= tables
+
+
+def test_body_digest_migration_fills_existing_comments(empty_database):
+    import hashlib
+
+    env = service_env(empty_database)
+    flask(env, "db", "upgrade", "de122b94eb44")
+    engine = sa.create_engine(empty_database)
+    with engine.begin() as connection:
+        connection.execute(sa.text("INSERT INTO articles (key, closed, approved_count, version, created_at) "
+                                   "VALUES ('a', false, 0, 1, '2026-11-25 10:00:00')"))
+        connection.execute(sa.text(
+            "INSERT INTO comments (article_id, thread_id, path, depth, status, author_name, author_email, "
+            "email_key, avatar, body_text, body_html, reasons, created_at, updated_at) VALUES "
+            "(1, 1, '0000000001', 0, 'pending', 'N', 'n@example.org', 'n@example.org', '0000000000000000', "
+            "'Old body', '<p>Old body</p>', '[]', '2026-11-25 10:00:00', '2026-11-25 10:00:00')"))
+    flask(env, "db", "upgrade")
+    with engine.connect() as connection:
+        digest = connection.execute(sa.text("SELECT body_digest FROM comments")).scalar_one()
+    engine.dispose()
+    assert digest == hashlib.sha256(b"Old body").hexdigest()[:32]

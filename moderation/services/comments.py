@@ -13,7 +13,7 @@ from ..extensions import db
 from ..models import PATH_SEGMENT, Article, Comment, Status
 from ..privacy import avatar_key, normalise_email
 from . import authors
-from .screening import screen_comment
+from .screening import body_digest, screen_comment
 
 
 @dataclass(frozen=True)
@@ -176,6 +176,7 @@ def store_comment(article_key, data, client):
         article=article, status=screening.status, reasons=screening.reasons,
         author_name=data["name"], author_email=data["email"], email_key=email_key,
         author_website=data["website"], body_text=data["body"], body_html=body_html,
+        body_digest=body_digest(data["body"]),
         avatar=avatar_key(data["email"], current_app.config["SECRET_KEY"]),
         ip=client.ip, user_agent=client.user_agent,
     )

@@ -2,6 +2,7 @@
 need (blocklist, duplicates, the author's history, the form token) and
 turns their verdicts into a status with reasons."""
 
+import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -47,12 +48,18 @@ def screen_comment(article, data, email_key, link_count, client):
     return Screening(rules.decide(verdicts), [v.reason for v in verdicts], has_key)
 
 
+def body_digest(body):
+    """The key under which duplicate detection finds a body (Comment.body_digest)."""
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
+
+
 def is_duplicate(article_id, email_key, body):
     """Whether this author posted this very body on this article within the window."""
     since = utcnow() - timedelta(seconds=current_app.config["DUPLICATE_WINDOW"])
     return db.session.scalar(
         sa.select(Comment.id).where(
             Comment.article_id == article_id, Comment.email_key == email_key,
-            Comment.created_at >= since, Comment.body_text == body,
+            Comment.body_digest == body_digest(body), Comment.created_at >= since,
+            Comment.body_text == body,
         ).limit(1)
     ) is not None
