@@ -40,3 +40,6 @@ fuzz: install-dev
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis tests/artifacts
+
+# Benchmarks beside Isso and the bare-Flask ceiling (docs/performance.md).
+include bench/bench.mk

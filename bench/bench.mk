@@ -1,0 +1,34 @@
+# `make bench`: our service beside Isso 0.14 and the bare-Flask ceiling, each in
+# its own venv under bench/.venvs/ (method and figures: docs/performance.md).
+# `make bench BENCH_FULL=1` adds 10^6 comments to the cost curve (about 15 more
+# minutes); BENCH_ARGS passes more options to `python -m bench.run`.
+BENCH_PYTHON ?= $(or $(PYTHON),python3)
+BENCH_VENVS := bench/.venvs
+BENCH_FULL ?= 0
+BENCH_ARGS ?=
+BENCH_PIP = bin/pip install --quiet --disable-pip-version-check
+
+# Our service, at the pins of requirements.txt, plus the harness's profilers.
+$(BENCH_VENVS)/ours/.installed: requirements.txt bench/requirements.txt
+	rm -rf $(BENCH_VENVS)/ours
+	$(BENCH_PYTHON) -m venv $(BENCH_VENVS)/ours
+	$(BENCH_VENVS)/ours/$(BENCH_PIP) -r bench/requirements.txt
+	touch $@
+
+# Isso's pins may differ from ours: its own venv, with our gunicorn.
+$(BENCH_VENVS)/isso/.installed: requirements.txt bench/requirements-isso.txt
+	rm -rf $(BENCH_VENVS)/isso
+	$(BENCH_PYTHON) -m venv $(BENCH_VENVS)/isso
+	$(BENCH_VENVS)/isso/$(BENCH_PIP) -r bench/requirements-isso.txt $$(grep -E '^gunicorn==' requirements.txt)
+	touch $@
+
+# The ceiling: bare Flask and gunicorn at exactly our pinned versions.
+$(BENCH_VENVS)/ceiling/.installed: requirements.txt
+	rm -rf $(BENCH_VENVS)/ceiling
+	$(BENCH_PYTHON) -m venv $(BENCH_VENVS)/ceiling
+	$(BENCH_VENVS)/ceiling/$(BENCH_PIP) $$(grep -E '^(Flask|Werkzeug|gunicorn)==' requirements.txt)
+	touch $@
+
+.PHONY: bench
+bench: $(BENCH_VENVS)/ours/.installed $(BENCH_VENVS)/isso/.installed $(BENCH_VENVS)/ceiling/.installed
+	$(BENCH_VENVS)/ours/bin/python -m bench.run $(if $(filter 1,$(BENCH_FULL)),--full) $(BENCH_ARGS)

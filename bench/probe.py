@@ -1,0 +1,200 @@
+"""An in-process look at our service, against a seeded database: SQL
+statements per request, the time to build a page the worker has not cached
+yet, and pyinstrument profiles of the hot paths (through Flask's test client,
+so gunicorn's own share is not in them).
+
+Runs in bench/.venvs/ours with DATABASE_URL and SECRET_KEY set:
+
+    python -m bench.probe --out DIR [--profile] [--cold-only]
+"""
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+import orjson
+import sqlalchemy as sa
+
+from moderation import create_app
+from moderation.extensions import db
+from moderation.services import comments
+from schemas import ThreadPageSchema
+
+from . import data
+from .scenarios import comments_path, counts_query
+
+PROFILE_REQUESTS = {"get": 1000, "etag": 1000, "counts": 1000, "post": 200}
+
+
+class StatementCounter:
+    """What reaches the database driver, whichever layer sends it (the ORM, a
+    raw driver cursor, the pool's pre-ping): every statement SQLite runs
+    (its trace callback, BEGIN and COMMIT included), and on PostgreSQL every
+    cursor execute plus each COMMIT or ROLLBACK that ends a transaction (a
+    round trip each). Pool checkouts are counted too."""
+
+    def __init__(self, engine):
+        self.statements, self.checkouts = [], 0
+        engine.dispose()  # new connections, so that each gets the trace
+        if engine.dialect.name == "sqlite":
+            sa.event.listen(engine, "connect", lambda connection, _: connection.set_trace_callback(self.record))
+        else:
+            self.trace_psycopg()
+        sa.event.listen(engine.pool, "checkout", self.on_checkout)
+
+    def trace_psycopg(self):
+        import psycopg
+        from psycopg.pq import TransactionStatus
+
+        execute, commit, rollback = psycopg.Cursor.execute, psycopg.Connection.commit, psycopg.Connection.rollback
+        record = self.record
+
+        def traced_execute(cursor, query, *args, **kwargs):
+            record(query if isinstance(query, str) else repr(query))
+            return execute(cursor, query, *args, **kwargs)
+
+        def ending(method, word):
+            def traced(connection):
+                if connection.info.transaction_status != TransactionStatus.IDLE:
+                    record(word)
+                return method(connection)
+            return traced
+
+        psycopg.Cursor.execute = traced_execute
+        psycopg.Connection.commit = ending(commit, "COMMIT")
+        psycopg.Connection.rollback = ending(rollback, "ROLLBACK")
+
+    def record(self, statement):
+        self.statements.append(" ".join(str(statement).split())[:600])
+
+    def on_checkout(self, *_):
+        self.checkouts += 1
+
+    def reset(self):
+        self.statements, self.checkouts = [], 0
+
+
+def requests_by_scenario(etag):
+    """(method, path, kwargs) of each request the HTTP scenarios send."""
+    post = {"name": "Probe", "email": "probe@example.org", "body": data.post_body(3)}
+    return {
+        "get": ("GET", comments_path(data.BIG_ARTICLE), {}),
+        "etag": ("GET", comments_path(data.BIG_ARTICLE), {"headers": {"If-None-Match": etag}}),
+        "counts": ("GET", f"/api/v1/counts?{counts_query()}", {}),
+        "post": ("POST", comments_path(data.POST_ARTICLE), {"json": post}),
+    }
+
+
+def count_statements(app, client):
+    """Statements per request: the first GET (page not cached), the next one, a 304, counts, a POST."""
+    with app.app_context():
+        counter = StatementCounter(db.engine)
+    first = client.get(comments_path(data.BIG_ARTICLE))
+    requests = requests_by_scenario(first.headers["ETag"])
+    plan = [("get (page not cached)", *requests["get"]), ("get (page cached)", *requests["get"]),
+            ("304", *requests["etag"]), ("counts for 20", *requests["counts"]),
+            ("post", *requests["post"])]
+    app.extensions["page_cache"].pages.clear()
+    result = {}
+    for label, method, path, kwargs in plan:
+        counter.reset()
+        response = client.open(path, method=method, **kwargs)
+        result[label] = {"status": response.status_code, "statements": len(counter.statements),
+                         "checkouts": counter.checkouts, "sql": list(counter.statements)}
+    return result
+
+
+def cold_build_ms(app, repeat=50):
+    """Median ms to build and serialise the 50-comment page without the worker's cache."""
+    timings = []
+    with app.app_context():
+        article = comments.find_article_state(data.BIG_ARTICLE)
+        for _ in range(repeat):
+            started = time.perf_counter()
+            page = comments.list_thread(article, limit=50)
+            orjson.dumps(ThreadPageSchema().dump(page))
+            timings.append((time.perf_counter() - started) * 1000)
+            db.session.rollback()
+        plan = query_plan()
+    return {"median_ms": statistics.median(timings), "p90_ms": sorted(timings)[int(repeat * 0.9)],
+            "comments": len(page.comments), "plan": plan}
+
+
+def query_plan():
+    """How the database runs the thread query (EXPLAIN), for the record."""
+    article_id = db.session.scalar(sa.text("SELECT id FROM articles WHERE key = :key"), {"key": data.BIG_ARTICLE})
+    sql = ("SELECT id FROM comments WHERE article_id = :a AND status = 'approved' AND thread_id IN "
+           "(SELECT DISTINCT thread_id FROM comments WHERE article_id = :a AND status = 'approved' "
+           "ORDER BY thread_id LIMIT 51) ORDER BY thread_id, path")
+    prefix = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
+    rows = db.session.execute(sa.text(prefix + sql), {"a": article_id}).all()
+    return [" ".join(str(value) for value in row) for row in rows]
+
+
+def profile_scenarios(app, client, out):
+    """A pyinstrument profile of each hot path, as text, in out/."""
+    from pyinstrument import Profiler
+
+    etag = client.get(comments_path(data.BIG_ARTICLE)).headers["ETag"]
+    body = data.post_body(3)
+    for key, (method, path, kwargs) in requests_by_scenario(etag).items():
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+        for number in range(PROFILE_REQUESTS[key]):
+            if method == "POST":
+                kwargs = {"json": {**kwargs["json"], "body": f"{body} [probe {number}]"}}
+            client.open(path, method=method, **kwargs)
+        profiler.stop()
+        session = profiler.last_session
+        shares = self_time_by_package(session.root_frame())
+        summary = "\n".join(f"  {share:5.1f}%  {package}" for package, share in shares)
+        text = profiler.output_text(unicode=True, color=False, show_all=False)
+        (out / f"pyinstrument-{key}.txt").write_text(
+            f"{PROFILE_REQUESTS[key]} requests, {session.duration * 1000 / PROFILE_REQUESTS[key]:.3f} ms each "
+            f"in-process (profiler on)\n\nSelf time by package:\n{summary}\n\n{text}")
+
+
+def package_of(path):
+    """The package a frame's file belongs to: the folder under site-packages, or ours."""
+    path = path or "?"
+    if "site-packages/" in path:
+        return path.split("site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
+    for ours in ("moderation/", "schemas/", "bench/"):
+        if f"/{ours}" in path:
+            return ours.rstrip("/") + " (ours)" if ours != "bench/" else "bench (the probe)"
+    return "python stdlib / builtins"
+
+
+def self_time_by_package(root):
+    """Share of the profile's time spent in each package's own code (not its callees)."""
+    totals, stack = {}, [root]
+    while stack:
+        frame = stack.pop()
+        package = package_of(frame.file_path)
+        totals[package] = totals.get(package, 0.0) + frame.total_self_time
+        stack.extend(child for child in frame.children if not child.is_synthetic)
+    whole = sum(totals.values()) or 1.0
+    return sorted(((package, 100 * time / whole) for package, time in totals.items()), key=lambda item: -item[1])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--cold-only", action="store_true")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    app = create_app()
+    result = {"cold_page": cold_build_ms(app)}
+    if not args.cold_only:
+        client = app.test_client()
+        result["statements"] = count_statements(app, client)
+        if args.profile:
+            profile_scenarios(app, client, args.out)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
