@@ -18,13 +18,14 @@ import psycopg
 from moderation.models import PATH_SEGMENT, Article, Comment, Status
 from moderation.privacy import avatar_key, normalise_email
 from moderation.sanitize import render_body
+from moderation.services.screening import body_digest
 
 from . import data
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMENT_COLUMNS = (
     "id", "article_id", "parent_id", "thread_id", "path", "depth", "status", "author_name",
-    "author_email", "email_key", "author_website", "avatar", "body_text", "body_html", "ip",
+    "author_email", "email_key", "author_website", "avatar", "body_text", "body_html", "body_digest", "ip",
     "user_agent", "reasons", "created_at", "updated_at", "moderated_at", "moderated_by",
 )
 ARTICLE_COLUMNS = ("id", "key", "closed", "title", "url", "approved_count", "version", "created_at")
@@ -54,7 +55,7 @@ class Rendered:
     """What is computed once and reused row after row: bodies and authors."""
 
     def __init__(self, secret):
-        self.bodies = [(text, render_body(text)) for text in data.bodies()]
+        self.bodies = [(text, render_body(text), body_digest(text)) for text in data.bodies()]
         self.authors = [(name, email, normalise_email(email), website, avatar_key(email, secret))
                         for name, email, website in data.authors()]
 
@@ -119,13 +120,13 @@ def comment_rows(seeds, article_id, first_id, rendered, db, clock):
         path = parent_path + f"{comment_id:0{PATH_SEGMENT}d}"
         paths[seed.index] = path
         name, email, email_key, website, avatar = rendered.authors[seed.author]
-        body_text, body_html = rendered.bodies[seed.variant]
+        body_text, body_html, digest = rendered.bodies[seed.variant]
         created = db.timestamp(clock + timedelta(seconds=comment_id))
         moderated = db.timestamp(clock + timedelta(seconds=comment_id, minutes=5))
         rows.append((
             comment_id, article_id, first_id + seed.parent if seed.parent is not None else None,
             int(path[:PATH_SEGMENT]), path, len(path) // PATH_SEGMENT - 1, Status.APPROVED.value,
-            name, email, email_key, website, avatar, body_text, body_html, "127.0.0.0", "bench-seed",
+            name, email, email_key, website, avatar, body_text, body_html, digest, "127.0.0.0", "bench-seed",
             "[]", created, moderated, moderated, "bench",
         ))
     return rows
