@@ -1,12 +1,12 @@
 """Rate limits (API.md 429): who is counted, and how much each may do.
 The limits themselves are settings (RATELIMIT_*), read per request."""
 
-import hashlib
 import ipaddress
 
 from flask import current_app, request
 
 from .auth import bearer_token
+from .privacy import secret_digest
 
 
 def client_key():
@@ -27,7 +27,7 @@ def token_key():
     reaches the limiter's storage), or per client without one."""
     token = bearer_token(request)
     if token:
-        return "token:" + hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        return "token:" + secret_digest(token)[:32]
     return client_key()
 
 

@@ -1,25 +1,21 @@
 """Author keys: the secret a returning author's browser keeps, so that trust
 is earned by posting from it, never by knowing someone's address."""
 
-import hashlib
 import secrets
 
 import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import AuthorKey, Comment, Status
+from ..privacy import secret_digest
 
 AUTHOR_KEY_BYTES = 32
-
-
-def hash_key(key):
-    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def issue_author_key(email_key):
     """A new key for the address, stored hashed; flushed, committed by the caller."""
     key = secrets.token_urlsafe(AUTHOR_KEY_BYTES)
-    db.session.add(AuthorKey(email_key=email_key, key_hash=hash_key(key)))
+    db.session.add(AuthorKey(email_key=email_key, key_hash=secret_digest(key)))
     return key
 
 
@@ -27,7 +23,7 @@ def is_valid_key(key, email_key):
     """True when key was issued to this address."""
     if not key:
         return False
-    owner = db.session.scalar(sa.select(AuthorKey.email_key).where(AuthorKey.key_hash == hash_key(key)))
+    owner = db.session.scalar(sa.select(AuthorKey.email_key).where(AuthorKey.key_hash == secret_digest(key)))
     return owner == email_key
 
 
