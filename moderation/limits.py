@@ -6,20 +6,19 @@ import ipaddress
 from flask import current_app, request
 
 from .auth import bearer_token
-from .privacy import secret_digest
+from .privacy import parse_ip, secret_digest
 
 
 def client_key():
     """The client's address; an IPv6 client is counted by its /64, which one
     subscriber usually holds whole and could otherwise rotate through."""
     address = request.remote_addr or "unknown"
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
+    ip = parse_ip(address)
+    if ip is None:
         return address
-    if ip.version == 6 and not ip.ipv4_mapped:
+    if ip.version == 6:
         return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip.ipv4_mapped or ip) if ip.version == 6 else str(ip)
+    return str(ip)
 
 
 def token_key():

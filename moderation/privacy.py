@@ -7,16 +7,31 @@ import ipaddress
 import unicodedata
 
 
-def anonymise_ip(address):
-    """Keep the network, not the host: IPv4 to /24, IPv6 to /48; None if unparsable."""
+# How much of an address is kept (API.md "Privacy defaults").
+STORED_PREFIX = {4: 24, 6: 48}
+
+
+def parse_ip(address):
+    """The address as an ip_address (an IPv4-mapped IPv6 one as IPv4), or None."""
     try:
         ip = ipaddress.ip_address((address or "").strip())
     except ValueError:
         return None
-    if ip.version == 6 and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    prefix = 24 if ip.version == 4 else 48
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
+    return ip.ipv4_mapped or ip if ip.version == 6 else ip
+
+
+def stored_network(address):
+    """The network kept of an address (/24 or /48), e.g. 203.0.113.0/24; None if unparsable."""
+    ip = parse_ip(address)
+    if ip is None:
+        return None
+    return str(ipaddress.ip_network(f"{ip}/{STORED_PREFIX[ip.version]}", strict=False))
+
+
+def anonymise_ip(address):
+    """Keep the network, not the host: IPv4 to /24, IPv6 to /48; None if unparsable."""
+    network = stored_network(address)
+    return network and network.partition("/")[0]
 
 
 def normalise_email(email):

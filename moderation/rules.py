@@ -2,12 +2,12 @@
 of facts the service looked up; it returns a Verdict with the reason a
 moderator will read, or None. decide() turns the verdicts into a status."""
 
-import ipaddress
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
 from .models import Status
+from .privacy import parse_ip
 
 SPAM, HOLD, APPROVE, REFUSE = "spam", "hold", "approve", "refuse"
 # Zero-width and other invisible characters used to split a word past a filter.
@@ -87,12 +87,9 @@ def blocked_author(submission, facts, settings):
 
 
 def matching_network(address, networks):
-    try:
-        ip = ipaddress.ip_address(address or "")
-    except ValueError:
+    ip = parse_ip(address)
+    if ip is None:
         return None
-    if ip.version == 6 and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
     return next((str(net) for net in networks if ip.version == net.version and ip in net), None)
 
 

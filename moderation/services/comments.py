@@ -171,12 +171,13 @@ def store_comment(article_key, data, client):
     if article.closed:
         raise CommentsClosed()
     parent_path = reply_position(article, data.get("parent_id"))
-    screening = screen_comment(article, data, email_key, body_html.count("<a "), client)
+    digest = body_digest(data["body"])
+    screening = screen_comment(article, data, email_key, digest, body_html.count("<a "), client)
     comment = Comment(
         article=article, status=screening.status, reasons=screening.reasons,
         author_name=data["name"], author_email=data["email"], email_key=email_key,
         author_website=data["website"], body_text=data["body"], body_html=body_html,
-        body_digest=body_digest(data["body"]),
+        body_digest=digest,
         avatar=avatar_key(data["email"], current_app.config["SECRET_KEY"]),
         ip=client.ip, user_agent=client.user_agent,
     )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import contains_eager
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Article, AuditEntry, AuthorKey, BlockEntry, BlockKind, Comment, Status, utcnow
-from ..privacy import normalise_email
+from ..privacy import normalise_email, stored_network
 from . import blocklist
 from .comments import ensure_article
 
@@ -118,7 +118,7 @@ def set_status(comment_id, status, moderator, *, block=()):
         blocklist.add_entry(BlockKind.EMAIL, comment.author_email)
     if "ip" in block and comment.ip:
         # Only the anonymised network is stored, so the network is what gets blocked.
-        blocklist.add_entry(BlockKind.NETWORK, f"{comment.ip}/{24 if '.' in comment.ip else 48}")
+        blocklist.add_entry(BlockKind.NETWORK, stored_network(comment.ip))
     db.session.commit()
     return comment
 

@@ -26,13 +26,13 @@ class Screening:
     has_valid_author_key: bool
 
 
-def screen_comment(article, data, email_key, link_count, client):
+def screen_comment(article, data, email_key, digest, link_count, client):
     """The status and reasons of a new comment; Duplicate if it was posted already."""
     config = current_app.config
     has_key = authors.is_valid_key(data.get("author_key"), email_key)
     facts = rules.Facts(
         blocklist=blocklist.load_blocklist(),
-        is_duplicate=article.id is not None and is_duplicate(article.id, email_key, data["body"]),
+        is_duplicate=is_duplicate(article.id, email_key, digest, data["body"]),
         author_history=authors.author_history(email_key) if has_key else None,
         form_problem=form_token_problem(
             data.get("form_token"), article.key, config["SECRET_KEY"],
@@ -53,13 +53,13 @@ def body_digest(body):
     return hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
 
 
-def is_duplicate(article_id, email_key, body):
+def is_duplicate(article_id, email_key, digest, body):
     """Whether this author posted this very body on this article within the window."""
     since = utcnow() - timedelta(seconds=current_app.config["DUPLICATE_WINDOW"])
     return db.session.scalar(
         sa.select(Comment.id).where(
             Comment.article_id == article_id, Comment.email_key == email_key,
-            Comment.body_digest == body_digest(body), Comment.created_at >= since,
+            Comment.body_digest == digest, Comment.created_at >= since,
             Comment.body_text == body,
         ).limit(1)
     ) is not None
