@@ -18,7 +18,7 @@ from ..services import comments
 bp = Blueprint("public", __name__)
 # Built once: the read paths are hot, and a marshmallow schema costs a
 # quarter of a millisecond to construct (schemas hold no per-call state).
-THREAD_ARGS, COUNTS_ARGS = ThreadArgsSchema(), CountsArgsSchema()
+THREAD_ARGS, COUNTS_ARGS, SUBMITTED = ThreadArgsSchema(), CountsArgsSchema(), SubmittedCommentSchema()
 # API.md 429: posting is limited per client (shared with the no-JS form),
 # reading more loosely.
 limiter.shared_limit(limits.post_limit, "comment-posts", key_func=limits.client_key, methods=["POST"])(bp)
@@ -43,7 +43,7 @@ def create_comment(article_id):
     schema = comment_create_schema(current_app.config["BODY_MAX_LENGTH"])
     data = load(schema)
     comment = comments.submit_comment(key, data, client=ClientInfo.from_request(request))
-    return SubmittedCommentSchema().dump(comment), 201 if comment.is_approved else 202
+    return SUBMITTED.dump(comment), 201 if comment.is_approved else 202
 
 
 @bp.get("/articles/<path:article_id>/comments")

@@ -1,6 +1,7 @@
 """The blocklists moderators keep: words, email addresses, domains, networks."""
 
 import ipaddress
+from functools import lru_cache
 
 import sqlalchemy as sa
 
@@ -18,11 +19,22 @@ NORMALISERS = {
 }
 
 
+_ENTRIES = sa.select(BlockEntry.__table__.c.kind, BlockEntry.__table__.c.value).order_by(
+    BlockEntry.__table__.c.id)
+
+
 def load_blocklist():
-    """Every list, ready for the rules, in one query."""
+    """Every list, ready for the rules, in one query (read on every submission,
+    so that an edit applies at once in every worker)."""
+    return _as_blocklist(tuple(db.session.connection().execute(_ENTRIES).tuples()))
+
+
+@lru_cache(maxsize=4)
+def _as_blocklist(rows):
+    """The rules' Blocklist for the rows as read; built again only when they change."""
     entries = {kind: set() for kind in BlockKind}
-    for kind, value in db.session.execute(sa.select(BlockEntry.kind, BlockEntry.value)):
-        entries[kind].add(value)
+    for kind, value in rows:
+        entries[BlockKind(kind)].add(value)
     return Blocklist(
         words=frozenset(entries[BlockKind.WORD]), emails=frozenset(entries[BlockKind.EMAIL]),
         domains=frozenset(entries[BlockKind.DOMAIN]),

@@ -38,7 +38,7 @@ def seed_demo(article_key):
                 "parent_id": made[parent].id if parent is not None else None}
         comment = submit_comment(article_key, data, client=client)
         if status != Status.PENDING:
-            apply_status(comment, status, DEMO_MODERATOR)
+            apply_status(db.session.get(Comment, comment.id), status, DEMO_MODERATOR)
             db.session.commit()
         made.append(comment)
     return len(made)

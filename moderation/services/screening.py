@@ -53,13 +53,17 @@ def body_digest(body):
     return hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
 
 
+_COMMENTS = Comment.__table__
+_SAME_BODY = sa.select(_COMMENTS.c.id).where(
+    _COMMENTS.c.article_id == sa.bindparam("article_id"), _COMMENTS.c.email_key == sa.bindparam("email_key"),
+    _COMMENTS.c.body_digest == sa.bindparam("digest"), _COMMENTS.c.created_at >= sa.bindparam("since"),
+    _COMMENTS.c.body_text == sa.bindparam("body"),
+).limit(1)
+
+
 def is_duplicate(article_id, email_key, digest, body):
     """Whether this author posted this very body on this article within the window."""
     since = utcnow() - timedelta(seconds=current_app.config["DUPLICATE_WINDOW"])
-    return db.session.scalar(
-        sa.select(Comment.id).where(
-            Comment.article_id == article_id, Comment.email_key == email_key,
-            Comment.body_digest == digest, Comment.created_at >= since,
-            Comment.body_text == body,
-        ).limit(1)
-    ) is not None
+    return db.session.connection().execute(_SAME_BODY, {
+        "article_id": article_id, "email_key": email_key, "digest": digest, "since": since, "body": body,
+    }).first() is not None
