@@ -94,7 +94,10 @@ def add_cors_headers(response):
     if policy is None:
         return response
     # The same URL answers differently per Origin: shared caches must keep them apart.
-    response.vary.add("Origin")
+    if any(name.lower() == "vary" for name in response.headers.keys()):
+        response.vary.add("Origin")
+    else:  # the common case: no parsing, and no lookup that raises on a miss
+        response.headers.add("Vary", "Origin")
     origin = listed_origin(policy)
     if origin:
         response.headers["Access-Control-Allow-Origin"] = origin

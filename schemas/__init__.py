@@ -3,7 +3,7 @@ application package: nothing here imports `moderation`."""
 
 from .base import StrictSchema, validate_article_id
 from .comments import (
-    comment_create_schema,
+    comment_create_schema, load_article_ids,
     CommentCreateSchema, CountsArgsSchema, ModerationCommentSchema, PublicCommentSchema,
     SubmittedCommentSchema, ThreadArgsSchema, ThreadPageSchema,
 )
@@ -15,7 +15,7 @@ from .moderation import (
 )
 
 __all__ = [
-    "comment_create_schema",
+    "comment_create_schema", "load_article_ids",
     "BlockArgsSchema", "RulesSchema",
     "ArticlePatchSchema", "ArticleStateSchema", "AuditEntrySchema", "AuditLogPageSchema",
     "AuthorExportSchema", "AuthorRequestSchema", "BulkActionSchema", "BulkResultSchema",

@@ -202,6 +202,9 @@ class ModerationCommentSchema(SubmittedCommentSchema):
     moderated_by = fields.String(allow_none=True)
 
 
+COUNTS_MAX = 100
+
+
 class CountsArgsSchema(Schema):
     """Query of GET /api/v1/counts: 1 to 100 article ids."""
 
@@ -210,8 +213,26 @@ class CountsArgsSchema(Schema):
 
     article_id = fields.List(
         fields.String(validate=validate_article_id), required=True,
-        validate=validate.Length(1, 100, error="Give 1 to 100 article ids."),
+        validate=validate.Length(1, COUNTS_MAX, error=f"Give 1 to {COUNTS_MAX} article ids."),
     )
+
+
+COUNTS_ARGS = CountsArgsSchema()
+
+
+def load_article_ids(values):
+    """The article ids of a counts query, as CountsArgsSchema loads them.
+    The ids are checked directly and the schema runs only to word the errors:
+    for 20 ids, marshmallow's list handling cost more than the query."""
+    if 1 <= len(values) <= COUNTS_MAX:
+        try:
+            for value in values:
+                validate_article_id(value)
+        except ValidationError:
+            pass
+        else:
+            return values
+    return COUNTS_ARGS.load({"article_id": values})["article_id"]
 
 
 class PlaceholderSchema(Schema):

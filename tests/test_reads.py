@@ -1,0 +1,109 @@
+"""The hot reads' held connection (moderation/reads.py): reused from request to
+request, replaced after the database drops it, never shared by two threads,
+and closed with its engine. On a file SQLite database and on PostgreSQL (an
+in-memory database reads through its pool's single connection instead)."""
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from moderation import reads
+from moderation.extensions import db
+from tests.conftest import comment_fields, running_app
+
+ARTICLE = "reads/held"
+
+
+@pytest.fixture(params=["sqlite-file", "postgresql"])
+def served(request, tmp_path):
+    if request.param == "sqlite-file":
+        url = f"sqlite:///{tmp_path}/reads.sqlite"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    with running_app(url, tmp_path) as app:
+        yield app
+
+
+def driver_connection():
+    held = reads._READER.connection
+    return held.driver_connection if held is not None else None
+
+
+def count_of(client, key=ARTICLE):
+    response = client.get(f"/api/v1/counts?article_id={key}")
+    assert response.status_code == 200, response.json
+    return response.json["counts"][key]
+
+
+def test_reads_reuse_one_connection_and_see_new_writes(served):
+    client = served.test_client()
+    assert count_of(client) == 0
+    first = driver_connection()
+    assert first is not None
+    client.post(f"/api/v1/articles/{ARTICLE}/comments", json=comment_fields())
+    assert client.get(f"/api/v1/articles/{ARTICLE}/comments").json["total"] == 0
+    assert driver_connection() is first
+    # Autocommit (PostgreSQL) or no open transaction (SQLite): a row another
+    # connection commits is seen by the next read on the held one.
+    with served.app_context():
+        db.session.execute(sa.text("UPDATE articles SET approved_count = 7 WHERE key = :key"), {"key": ARTICLE})
+        db.session.commit()
+    assert count_of(client) == 7
+    assert driver_connection() is first
+
+
+def test_a_connection_the_server_dropped_is_replaced_without_an_error(served):
+    client = served.test_client()
+    assert count_of(client) == 0
+    dropped = driver_connection()
+    if served.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # As a server restart does: terminate the backend behind the connection.
+        backend = dropped.info.backend_pid
+        with served.app_context():
+            db.session.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+            db.session.commit()
+    else:
+        dropped.close()
+    assert count_of(client) == 0
+    assert driver_connection() is not dropped
+
+
+def test_an_error_that_is_not_a_disconnect_reaches_the_caller(served):
+    with served.app_context():
+        with pytest.raises(db.engine.dialect.loaded_dbapi.Error) as caught:
+            reads.read_rows("SELECT no_such_column FROM articles", [])
+        assert "no_such_column" in str(caught.value)
+        # The next read works, on a fresh connection.
+        assert reads.read_rows("SELECT count(*) FROM articles", []) == [(0,)]
+
+
+def test_a_second_thread_reads_through_the_pool_meanwhile(served):
+    client = served.test_client()
+    assert count_of(client) == 0
+    held = driver_connection()
+    seen = []
+    reads._READER.lock.acquire()  # as if another request were reading right now
+    try:
+        worker = threading.Thread(target=lambda: seen.append(count_of(served.test_client())))
+        worker.start()
+        worker.join(10)
+    finally:
+        reads._READER.lock.release()
+    assert seen == [0]
+    assert driver_connection() is held
+
+
+def test_disposing_the_engine_closes_the_held_connection(served):
+    client = served.test_client()
+    count_of(client)
+    held = driver_connection()
+    with served.app_context():
+        db.engine.dispose()
+    assert reads._READER.connection is None
+    if served.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        assert held.closed
+    else:
+        with pytest.raises(Exception, match="closed"):
+            held.execute("SELECT 1")
+    assert count_of(client) == 0
