@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import ipaddress
 import unicodedata
+from functools import lru_cache
 
 
 # How much of an address is kept (API.md "Privacy defaults").
@@ -28,8 +29,10 @@ def stored_network(address):
     return str(ipaddress.ip_network(f"{ip}/{STORED_PREFIX[ip.version]}", strict=False))
 
 
+@lru_cache(maxsize=4096)
 def anonymise_ip(address):
-    """Keep the network, not the host: IPv4 to /24, IPv6 to /48; None if unparsable."""
+    """Keep the network, not the host: IPv4 to /24, IPv6 to /48; None if unparsable.
+    Cached: it runs for every request (access log) and readers come back."""
     network = stored_network(address)
     return network and network.partition("/")[0]
 
