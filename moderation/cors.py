@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from flask import current_app, request
 
+from .http import no_content
+
 # scheme://host[:port], as a browser serialises an Origin header (no path, no "*").
 ORIGIN_PATTERN = re.compile(r"^https?://(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$")
 PREFLIGHT_MAX_AGE = "600"
@@ -79,8 +81,7 @@ def answer_preflight():
     if (policy is None or request.method != "OPTIONS" or request.routing_exception is not None
             or "Access-Control-Request-Method" not in request.headers):
         return None
-    response = current_app.response_class(status=204)
-    del response.headers["Content-Type"]  # no body, so no type
+    response = no_content()
     if listed_origin(policy):
         response.headers["Access-Control-Allow-Methods"] = policy.methods
         response.headers["Access-Control-Allow-Headers"] = policy.headers

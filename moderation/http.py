@@ -100,6 +100,13 @@ def read_cursor(cursor):
         raise BadRequest("The cursor is not valid.") from None
 
 
+def no_content():
+    """A 204: no body, so no Content-Type either (werkzeug would say text/html)."""
+    response = current_app.response_class(status=204)
+    del response.headers["Content-Type"]
+    return response
+
+
 def not_modified(etag):
     """A 304 for a matching If-None-Match, or None: checked before any body is built."""
     if request.if_none_match.contains_weak(etag):

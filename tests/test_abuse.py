@@ -137,6 +137,21 @@ def test_marking_spam_can_block_the_email_and_network(app, client, moderator):
     assert stored(app, again)[0] == "spam" and stored(app, neighbour)[0] == "spam"
 
 
+def test_blocklist_edits_are_in_the_audit_log_without_their_entries(client, moderator):
+    comment_id = client.post(URL, json={"name": "S", "email": "Spam@Example.com", "body": "x"},
+                             environ_base={"REMOTE_ADDR": "198.51.100.23"}).json["id"]
+    client.post(f"{API}/comments/{comment_id}/spam?block=email&block=ip", headers=moderator)
+    client.put(f"{API}/rules", json={"words": ["casino"], "domains": ["spam.example"]}, headers=moderator)
+    refused = client.put(f"{API}/rules", json={"networks": ["not-a-network"]}, headers=moderator)
+    assert refused.status_code == 422
+    entries = client.get(f"{API}/log", headers=moderator).json["entries"]
+    actions = [(entry["action"], entry["comment_id"], entry["moderator"]) for entry in entries]
+    assert sorted(actions[:2]) == [("replace_domains", None, "mod"), ("replace_words", None, "mod")]
+    assert actions[2:] == [("block_network", comment_id, "mod"), ("block_email", comment_id, "mod"),
+                           ("spam", comment_id, "mod")]
+    assert "spam@example.com" not in str(entries).lower() and "198.51" not in str(entries)
+
+
 @pytest.mark.parametrize("action,query", [("approve", "?block=email"), ("spam", "?block=everything")])
 def test_block_is_only_for_spam_and_validated(client, moderator, action, query):
     comment_id = post(client).json["id"]

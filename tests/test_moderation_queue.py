@@ -197,6 +197,7 @@ def test_delete_erases_the_comment_and_keeps_replies(app, client, make_comment, 
     assert count_of(client) == 2
     response = client.delete(f"{API}/comments/{parent}", headers=moderator)
     assert response.status_code == 204 and response.get_data() == b""
+    assert "Content-Type" not in response.headers  # an empty body has no type
     assert_error(client.get(f"{API}/comments/{parent}", headers=moderator), 404, "not_found")
     assert_error(client.delete(f"{API}/comments/{parent}", headers=moderator), 404, "not_found")
     body = listing(client).json

@@ -13,7 +13,7 @@ from schemas import (
 from .. import limits
 from ..auth import moderator_required
 from ..extensions import limiter
-from ..http import load, load_args, read_cursor
+from ..http import load, load_args, no_content, read_cursor
 from ..models import Role, Status
 from ..openapi import documented
 from ..services import blocklist, moderation
@@ -72,7 +72,7 @@ def moderate_comment(comment_id, action):
 def delete_comment(comment_id):
     """Erase a comment and its personal data; its public replies stay under a placeholder."""
     moderation.delete_comment(comment_id, g.moderator)
-    return "", 204
+    return no_content()
 
 
 @bp.post("/bulk")
@@ -144,6 +144,7 @@ def get_rules():
 @documented(request=RulesSchema, responses={200: RulesSchema}, auth=Role.MODERATOR)
 @moderator_required()
 def replace_rules():
-    """Replace the blocklists named in the body; the others stay as they are."""
+    """Replace the blocklists named in the body; the others stay as they are.
+    The audit log records which lists were replaced, not their entries."""
     data = load(RulesSchema())
-    return RulesSchema().dump(blocklist.replace_rules(data))
+    return RulesSchema().dump(moderation.replace_rules(data, g.moderator))

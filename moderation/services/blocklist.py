@@ -51,15 +51,17 @@ def list_rules():
     return rules
 
 
-def replace_rules(rules):
-    """Replace the lists given in rules ({kind: [values]}); kinds not given stay."""
+def replace_lists(rules):
+    """Replace the lists given in rules ({kind: [values]}) within the caller's
+    transaction; kinds not given stay. Returns the kinds replaced."""
+    kinds = []
     for kind_name, values in rules.items():
         kind = BlockKind(kind_name)
         normalised = {NORMALISERS[kind](value) for value in values} - {""}
         db.session.execute(sa.delete(BlockEntry).where(BlockEntry.kind == kind))
         db.session.add_all(BlockEntry(kind=kind, value=value) for value in sorted(normalised))
-    db.session.commit()
-    return list_rules()
+        kinds.append(kind)
+    return kinds
 
 
 def add_entry(kind, value):

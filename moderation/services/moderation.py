@@ -21,6 +21,11 @@ STATUS_ACTIONS = {
     Status.SPAM: "spam", Status.PENDING: "requeue",
 }
 DELETE, ERASE, CLOSE, REOPEN = "delete", "erase", "close", "reopen"
+# Blocklist edits: what was blocked or replaced, never the entries themselves
+# (addresses are personal data; GET /rules shows the lists as they are).
+BLOCK_EMAIL, BLOCK_NETWORK = "block_email", "block_network"
+REPLACE_LIST = {BlockKind.WORD: "replace_words", BlockKind.EMAIL: "replace_emails",
+                BlockKind.DOMAIN: "replace_domains", BlockKind.NETWORK: "replace_networks"}
 BULK_STATUSES = {"approve": Status.APPROVED, "reject": Status.REJECTED, "spam": Status.SPAM}
 
 
@@ -116,11 +121,21 @@ def set_status(comment_id, status, moderator, *, block=()):
     apply_status(comment, status, moderator)
     if "email" in block:
         blocklist.add_entry(BlockKind.EMAIL, comment.author_email)
+        record(moderator, BLOCK_EMAIL, comment.article_id, comment_id=comment.id)
     if "ip" in block and comment.ip:
         # Only the anonymised network is stored, so the network is what gets blocked.
         blocklist.add_entry(BlockKind.NETWORK, stored_network(comment.ip))
+        record(moderator, BLOCK_NETWORK, comment.article_id, comment_id=comment.id)
     db.session.commit()
     return comment
+
+
+def replace_rules(rules, moderator):
+    """Replace the blocklists given in rules, with an audit entry per list."""
+    for kind in blocklist.replace_lists(rules):
+        record(moderator, REPLACE_LIST[kind], None)
+    db.session.commit()
+    return blocklist.list_rules()
 
 
 def delete_comment(comment_id, moderator):
