@@ -77,8 +77,10 @@ def listed_origin(policy):
 
 def answer_preflight():
     """Answer an OPTIONS preflight on the API at once (204), before any view runs."""
+    if request.method != "OPTIONS":
+        return None
     policy = policy_for(request.path)
-    if (policy is None or request.method != "OPTIONS" or request.routing_exception is not None
+    if (policy is None or request.routing_exception is not None
             or "Access-Control-Request-Method" not in request.headers):
         return None
     response = no_content()

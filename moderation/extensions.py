@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and attached to an app by create_app()."""
 
+from functools import partial
+
 import sqlalchemy as sa
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -36,15 +38,23 @@ def init_extensions(app):
     migrate.init_app(app, db, render_as_batch=True)
     limiter.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        synchronous = str(app.config["SQLITE_SYNCHRONOUS"]).upper()
+        if synchronous not in SQLITE_SYNC_MODES:
+            raise ValueError(f"SQLITE_SYNCHRONOUS must be one of {', '.join(SQLITE_SYNC_MODES)}")
         with app.app_context():
-            sa.event.listen(db.engine, "connect", _tune_sqlite)
+            sa.event.listen(db.engine, "connect", partial(_tune_sqlite, synchronous=synchronous))
 
 
-def _tune_sqlite(dbapi_connection, _record):
-    # WAL lets readers run beside the one writer and makes a commit ~5x cheaper
-    # (PERFORMANCE.md); foreign keys are off in SQLite unless asked for.
+# OFF is not offered: a crash of the machine could then corrupt the database.
+SQLITE_SYNC_MODES = ("NORMAL", "FULL", "EXTRA")
+
+
+def _tune_sqlite(dbapi_connection, _record, *, synchronous):
+    # WAL lets readers run beside the one writer and syncs one file per commit
+    # instead of the rollback journal's several (PERFORMANCE.md); foreign keys
+    # are off in SQLite unless asked for.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

@@ -74,3 +74,19 @@ def test_sqlite_runs_in_wal_mode(clean_env, tmp_path):
     with app.app_context():
         assert db.session.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
         assert db.session.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+        # FULL (2): an answered comment survives a power cut, not only a crash of the app.
+        assert db.session.execute(sa.text("PRAGMA synchronous")).scalar() == 2
+
+
+def test_sqlite_sync_policy_is_a_setting_and_checked(clean_env, tmp_path):
+    from moderation.extensions import db
+    import sqlalchemy as sa
+
+    database = f"sqlite:///{tmp_path}/sync.sqlite"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database, "SQLITE_SYNCHRONOUS": "normal"},
+                     instance_path=str(tmp_path))
+    with app.app_context():
+        assert db.session.execute(sa.text("PRAGMA synchronous")).scalar() == 1
+    with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS"):
+        create_app({"SQLALCHEMY_DATABASE_URI": database, "SQLITE_SYNCHRONOUS": "OFF"},
+                   instance_path=str(tmp_path))
