@@ -109,11 +109,15 @@ def no_content():
 
 def not_modified(etag):
     """A 304 for a matching If-None-Match, or None: checked before any body is built."""
-    if request.if_none_match.contains_weak(etag):
-        response = current_app.response_class(status=304)
-        response.set_etag(etag)
-        return response
-    return None
+    header = request.environ.get("HTTP_IF_NONE_MATCH")
+    if not header:
+        return None
+    quoted = f'"{etag}"'
+    # The common forms (our own tag, weak or not) without werkzeug's parser.
+    if header not in (quoted, f"W/{quoted}") and not request.if_none_match.contains_weak(etag):
+        return None
+    # A 304 carries the caching headers its 200 would (RFC 9110, 15.4.5).
+    return current_app.response_class(status=304, headers=public_headers(quoted))
 
 
 @dataclass(frozen=True)
@@ -154,12 +158,19 @@ class PageCache:
         return body
 
 
-def public_json(body, etag=None):
+def content_etag(body):
+    """An ETag for a body that has no version of its own (counts)."""
+    return hashlib.blake2b(body, digest_size=12).hexdigest()
+
+
+def public_json(body, etag):
     """A cacheable public answer: bytes as given, ETag, short max-age."""
-    etag = etag or hashlib.blake2b(body, digest_size=12).hexdigest()
+    return current_app.response_class(
+        body, headers=[("Content-Type", "application/json"), *public_headers(f'"{etag}"')])
+
+
+def public_headers(quoted_etag):
     # Plain header strings: werkzeug's cache_control and set_etag helpers parse
     # and re-serialise on every call, a measurable share of a cached read.
-    return current_app.response_class(body, mimetype="application/json", headers={
-        "Cache-Control": f"public, max-age={current_app.config['PUBLIC_MAX_AGE']}",
-        "ETag": f'"{etag}"',
-    })
+    return [("Cache-Control", f"public, max-age={current_app.config['PUBLIC_MAX_AGE']}"),
+            ("ETag", quoted_etag)]

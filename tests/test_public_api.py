@@ -127,7 +127,12 @@ def test_etag_and_304_and_cache_control(client, make_comment, moderator):
     assert first.headers["Cache-Control"].startswith("public, max-age=")
     again = client.get(URL, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.data == b""
-    assert again.headers["ETag"] == etag
+    # The caching headers the 200 would carry (RFC 9110): a browser refreshes its copy's.
+    assert again.headers["ETag"] == etag and again.headers["Cache-Control"] == first.headers["Cache-Control"]
+    for header in (f"W/{etag}", f'"other", {etag}', "*"):
+        assert client.get(URL, headers={"If-None-Match": header}).status_code == 304, header
+    for header in ('"other"', etag[:-2] + '"', f"{etag}x"):
+        assert client.get(URL, headers={"If-None-Match": header}).status_code == 200, header
     other = make_comment(ARTICLE)
     changed = client.get(URL, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag

@@ -11,7 +11,7 @@ from schemas import (
 from .. import limits
 from ..extensions import limiter
 from ..forms import issue_form_token
-from ..http import ClientInfo, load, load_args, not_modified, public_json, read_cursor
+from ..http import ClientInfo, content_etag, load, load_args, not_modified, public_json, read_cursor
 from ..openapi import COUNTS_BODY, FORM_TOKEN_BODY, documented
 from ..services import comments
 
@@ -71,9 +71,9 @@ def list_comments(article_id):
 def counts():
     """Approved-comment counts for up to 100 articles."""
     keys = load_article_ids(request.args.getlist("article_id"))
-    body = current_app.json.dumps({"counts": comments.count_comments(keys)})
-    response = public_json(body.encode())
-    return not_modified(response.get_etag()[0]) or response
+    body = current_app.json.dumps({"counts": comments.count_comments(keys)}).encode()
+    etag = content_etag(body)
+    return not_modified(etag) or public_json(body, etag)
 
 
 @bp.get("/articles/<path:article_id>/form-token")

@@ -216,7 +216,7 @@ def responses(doc, rule, config):
         result[status] = answer
     if doc.cached:
         result[304] = {"description": "Not Modified: the If-None-Match ETag is current.",
-                       "headers": header_refs("ETag")}
+                       "headers": header_refs("ETag", "Cache-Control")}
     for status in sorted(implied_errors(doc, rule)):
         if status in result:  # e.g. an HTML page for a form error, JSON for a bad URL
             result[status]["content"].update(error_response(status)["content"])
