@@ -1,6 +1,6 @@
 # `make bench`: our service beside Isso 0.14 and the bare-Flask ceiling, each in
 # its own venv under bench/.venvs/ (method and figures: docs/performance.md).
-# `make bench BENCH_FULL=1` adds 10^6 comments to the cost curve (about 15 more
+# `make bench BENCH_FULL=1` adds 10^6 comments to the cost curve (about 3 more
 # minutes); BENCH_ARGS passes more options to `python -m bench.run`.
 BENCH_PYTHON ?= $(or $(PYTHON),python3)
 BENCH_VENVS := bench/.venvs
