@@ -1,12 +1,14 @@
 """Start the real service under gunicorn for tests that need separate processes."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -48,6 +50,8 @@ def gunicorn(env, workers=2, port=None, extra_args=()):
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
         )
         base = f"http://127.0.0.1:{port}"
+        # What it logged so far, read without moving the offset it writes at.
+        gunicorn.output_so_far = lambda: os.pread(log.fileno(), 1 << 24, 0).decode(errors="replace")
         try:
             wait_until_up(base, process, log)
             yield base
@@ -70,3 +74,17 @@ def wait_until_up(base, process, log, seconds=30):
         except OSError:
             time.sleep(0.2)
     raise RuntimeError("gunicorn did not answer /healthz in time")
+
+
+def wait_for_workers(base, count, seconds=30):
+    """Wait until `count` workers have answered: a worker still loading the app
+    would leave the whole test to the others. Needs `%(p)s` in the access log
+    format, written as pid=%(p)s."""
+    deadline = time.monotonic() + seconds
+    with ThreadPoolExecutor(8) as pool:
+        while time.monotonic() < deadline:
+            list(pool.map(lambda _: urllib.request.urlopen(f"{base}/healthz", timeout=5).close(), range(16)))
+            if len(set(re.findall(r"pid=<(\d+)>", gunicorn.output_so_far()))) >= count:
+                return
+            time.sleep(0.1)
+    raise RuntimeError(f"fewer than {count} workers answered in time")

@@ -15,7 +15,7 @@ import pytest
 from moderation import create_app
 from moderation.extensions import db
 from tests.conftest import require_service, running_app
-from tests.servers import flask, gunicorn, service_env
+from tests.servers import flask, gunicorn, service_env, wait_for_workers
 
 URL = "/api/v1/articles/limits/comments"
 
@@ -120,6 +120,7 @@ def test_limit_holds_across_two_workers_with_redis(server_database):
                       RATELIMIT_KEY_PREFIX=f'"test-{uuid.uuid4().hex}"')
     flask(env, "db", "upgrade")
     with gunicorn(env, workers=2, extra_args=["--access-logformat", "pid=%(p)s %(s)s"]) as base:
+        wait_for_workers(base, 2)
         # Concurrent clients keep both sync workers busy, so both answer.
         with ThreadPoolExecutor(8) as pool:
             answers = list(pool.map(lambda n: post_json(f"{base}{URL}", comment(n)), range(40)))
