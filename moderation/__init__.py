@@ -2,6 +2,7 @@
 
 from . import api, cli, embed, errors, pages
 from .api import docs
+from .article_cache import init_article_cache
 from .config import load_config
 from .cors import init_cors
 from .extensions import init_extensions
@@ -17,6 +18,7 @@ def create_app(test_config=None, *, instance_path=None):
     init_security(app)
     init_cors(app)
     app.extensions["page_cache"] = PageCache(app.config["THREAD_CACHE_SIZE"])
+    init_article_cache(app)
     api.register_blueprints(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(embed.bp)

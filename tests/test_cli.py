@@ -96,3 +96,23 @@ def test_body_digest_migration_fills_existing_comments(empty_database):
         digest = connection.execute(sa.text("SELECT body_digest FROM comments")).scalar_one()
     engine.dispose()
     assert digest == hashlib.sha256(b"Old body").hexdigest()[:32]
+
+
+def test_the_article_change_trigger_comes_and_goes_with_its_migration(postgres_schemas):
+    url = postgres_schemas()
+    env = service_env(url)
+    engine = sa.create_engine(url)
+
+    def triggers():
+        with engine.connect() as connection:
+            return set(connection.execute(sa.text(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = to_regclass('articles') AND NOT tgisinternal"
+            )).scalars())
+
+    try:
+        flask(env, "db", "upgrade")
+        assert triggers() == {"articles_notify_change", "articles_notify_truncate"}
+        flask(env, "db", "downgrade", "5b7c3d2e9f10")
+        assert triggers() == set()
+    finally:
+        engine.dispose()

@@ -1,5 +1,7 @@
 """The read path stays one indexed query per page: no query per comment."""
 
+import time
+
 import pytest
 import sqlalchemy as sa
 
@@ -45,13 +47,27 @@ def test_listing_runs_two_statements_whatever_the_thread_size(client, make_comme
     assert counts == [2, 2], counts
 
 
-def test_cached_page_and_304_cost_one_row_read(client, make_comment, statements):
+def test_cached_page_and_304_cost_one_row_read(app, client, make_comment, statements):
     make_comment(ARTICLE)
     first = client.get(f"/api/v1/articles/{ARTICLE}/comments")
     statements.clear()
     client.get(f"/api/v1/articles/{ARTICLE}/comments")
     client.get(f"/api/v1/articles/{ARTICLE}/comments", headers={"If-None-Match": first.headers["ETag"]})
-    assert len(statements) == 2 and all("FROM articles" in s for s in statements)
+    assert all("FROM articles" in s for s in statements)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        assert len(statements) == 2
+        return
+    # PostgreSQL: once this worker listens for article changes (article_cache.py),
+    # it answers from its copy of the row, without a statement at all.
+    assert len(statements) <= 2
+    cache = app.extensions["article_cache"]
+    deadline = time.monotonic() + 5
+    while cache.lookup(ARTICLE) is None and time.monotonic() < deadline:
+        client.get(f"/api/v1/articles/{ARTICLE}/comments")
+    statements.clear()
+    client.get(f"/api/v1/articles/{ARTICLE}/comments")
+    client.get(f"/api/v1/articles/{ARTICLE}/comments", headers={"If-None-Match": first.headers["ETag"]})
+    assert statements == []
 
 
 def test_counts_run_one_statement_for_many_articles(client, make_comment, statements):

@@ -56,13 +56,24 @@ class Placeholder:
 
 
 def find_article_state(key):
-    """One indexed row read: the article's listing state, or that of an empty article."""
-    rows = read_rows(
-        "SELECT id, closed, approved_count, version, created_at FROM articles WHERE key = ?", [key])
-    if not rows:
-        return ArticleState(key)
-    article_id, closed, total, version, created = rows[0]
-    return ArticleState(key, article_id, bool(closed), total, version, zlib.crc32(str(created).encode()))
+    """The article's listing state (that of an empty article when it has none):
+    this worker's copy when it may trust one, else one indexed row read."""
+    return current_app.extensions["article_cache"].lookup(key) or read_article_states([key])[key]
+
+
+def read_article_states(keys):
+    """States of the given articles from the database, kept as copies where allowed."""
+    cache = current_app.extensions["article_cache"]
+    ticket = cache.ticket(db.engine)  # before the read: a change after it voids the copies
+    states = {key: ArticleState(key) for key in keys}
+    placeholders = ", ".join("?" * len(states))
+    for key, article_id, closed, total, version, created in read_rows(
+            "SELECT key, id, closed, approved_count, version, created_at "
+            f"FROM articles WHERE key IN ({placeholders})", states):
+        states[key] = ArticleState(key, article_id, bool(closed), total, version,
+                                   zlib.crc32(str(created).encode()))
+    cache.store(states.values(), ticket)
+    return states
 
 
 def list_thread(article, *, limit, after=None, order="oldest"):
@@ -122,11 +133,13 @@ def path_ids(path):
 
 
 def count_comments(keys):
-    """Approved-comment counts for several articles, 0 for unknown ones, in one query."""
-    counts = dict.fromkeys(keys, 0)
-    placeholders = ", ".join("?" * len(counts))
-    counts.update(read_rows(f"SELECT key, approved_count FROM articles WHERE key IN ({placeholders})", counts))
-    return counts
+    """Approved-comment counts for several articles, 0 for unknown ones, in one query at most."""
+    cache = current_app.extensions["article_cache"]
+    states = {key: cache.lookup(key) for key in dict.fromkeys(keys)}
+    missing = [key for key, state in states.items() if state is None]
+    if missing:
+        states.update(read_article_states(missing))
+    return {key: state.total for key, state in states.items()}
 
 
 def submit_comment(article_key, data, *, client):

@@ -1,0 +1,241 @@
+"""Workers' copies of article rows (moderation/article_cache.py): used on
+PostgreSQL while the change notifications are heard, dropped by any change
+made anywhere (another worker, plain SQL, this worker's own commit), off
+while the listener is down, and never used on SQLite."""
+
+import logging
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from moderation import article_cache
+from moderation.extensions import db
+from moderation.models import Role
+from moderation.services import moderators
+from moderation.services.comments import ArticleState
+from tests.conftest import comment_fields, running_app
+
+ARTICLE = "cache/article"
+THREAD = f"/api/v1/articles/{ARTICLE}/comments"
+# Longer than any test: a copy that goes away went because it was dropped.
+LONG = 600
+
+
+def wait_until(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def cache_of(app):
+    return app.extensions["article_cache"]
+
+
+@pytest.fixture
+def pg_app(postgres_url, tmp_path):
+    with running_app(postgres_url, tmp_path, ARTICLE_CACHE_SECONDS=LONG) as app:
+        yield app
+
+
+@pytest.fixture
+def other_worker(pg_app, postgres_url, tmp_path):
+    """A second app on the same database: another worker, with its own cache and engine."""
+    with running_app(postgres_url, tmp_path / "other", ARTICLE_CACHE_SECONDS=LONG) as app:
+        yield app
+
+
+def warm(app, client=None):
+    """Read the thread until this worker answers from its copy; returns the listing."""
+    client = client or app.test_client()
+    assert wait_until(lambda: client.get(THREAD).status_code == 200
+                      and cache_of(app).lookup(ARTICLE) is not None), "the copy was never kept"
+    return client.get(THREAD).json
+
+
+def post_and_approve(app):
+    client = app.test_client()
+    with app.app_context():
+        _, token = moderators.add_moderator(f"mod{time.monotonic_ns()}", Role.MODERATOR)
+    posted = client.post(THREAD, json=comment_fields())
+    assert posted.status_code == 202, posted.json
+    approved = client.post(f"/api/v1/moderation/comments/{posted.json['id']}/approve",
+                           headers={"Authorization": f"Bearer {token}"})
+    assert approved.status_code == 200, approved.json
+    return posted.json["id"]
+
+
+def test_a_warm_worker_answers_without_reading_the_article_row(pg_app, monkeypatch):
+    client = pg_app.test_client()
+    post_and_approve(pg_app)
+    first = warm(pg_app, client)
+    etag = client.get(THREAD).headers["ETag"]
+
+    def no_database(*args):
+        raise AssertionError("the article row was read")
+
+    monkeypatch.setattr("moderation.services.comments.read_rows", no_database)
+    assert client.get(THREAD).json == first
+    assert client.get(THREAD, headers={"If-None-Match": etag}).status_code == 304
+    assert client.get(f"/api/v1/counts?article_id={ARTICLE}").json == {"counts": {ARTICLE: 1}}
+
+
+def test_another_workers_change_reaches_this_worker_at_once(pg_app, other_worker):
+    reader = other_worker.test_client()
+    assert warm(other_worker, reader)["total"] == 0
+    assert reader.get(f"/api/v1/counts?article_id={ARTICLE}").json["counts"][ARTICLE] == 0
+    comment_id = post_and_approve(pg_app)
+    # Only the notification can explain a fresh answer: the copy was good for LONG.
+    assert wait_until(lambda: reader.get(THREAD).json["total"] == 1, timeout=2)
+    assert reader.get(THREAD).json["comments"][0]["id"] == comment_id
+    assert reader.get(f"/api/v1/counts?article_id={ARTICLE}").json["counts"][ARTICLE] == 1
+
+
+def test_a_change_in_plain_sql_is_heard_too(pg_app, other_worker):
+    reader = other_worker.test_client()
+    post_and_approve(pg_app)
+    assert warm(other_worker, reader)["closed"] is False
+    engine = sa.create_engine(pg_app.config["SQLALCHEMY_DATABASE_URI"])
+    with engine.begin() as connection:  # as the service would: a listing change bumps the version
+        connection.execute(sa.text("UPDATE articles SET closed = true, version = version + 1 "
+                                   "WHERE key = :key"), {"key": ARTICLE})
+    engine.dispose()
+    assert wait_until(lambda: reader.get(THREAD).json["closed"] is True, timeout=2)
+
+
+def test_a_new_article_is_not_hidden_by_a_copy_of_its_absence(pg_app, other_worker):
+    reader = other_worker.test_client()
+    assert warm(other_worker, reader) == {"article_id": ARTICLE, "closed": False, "total": 0,
+                                          "comments": [], "next_cursor": None}
+    post_and_approve(pg_app)  # creates the article row, then approves
+    assert wait_until(lambda: reader.get(THREAD).json["total"] == 1, timeout=2)
+
+
+def test_this_workers_own_commit_is_seen_by_its_next_read(pg_app, monkeypatch):
+    # As if the notification were slow to come: the commit alone must drop the copies.
+    hear = article_cache._Listener.on_notify
+    monkeypatch.setattr(article_cache._Listener, "on_notify", lambda self, notify: (
+        hear(self, notify) if notify.payload.startswith(article_cache.PROBE_PREFIX) else None))
+    client = pg_app.test_client()
+    warm(pg_app, client)
+    post_and_approve(pg_app)
+    assert client.get(THREAD).json["total"] == 1
+
+
+def test_copies_are_off_while_the_listener_is_down_and_back_after(pg_app, other_worker):
+    reader = other_worker.test_client()
+    warm(other_worker, reader)
+    cache = cache_of(other_worker)
+    with pg_app.app_context():
+        db.session.execute(sa.text("SELECT pg_terminate_backend(:pid)"),
+                           {"pid": cache.listener.backend_pid})
+        db.session.commit()
+    assert wait_until(lambda: not cache.listening, timeout=5)
+    assert cache.lookup(ARTICLE) is None
+    # Meanwhile reads ask the database, so a change is seen even unheard.
+    post_and_approve(pg_app)
+    assert reader.get(THREAD).json["total"] == 1
+    assert wait_until(lambda: cache.listening, timeout=10), "the listener did not come back"
+    warm(other_worker, reader)
+
+
+def test_no_copies_without_the_trigger(pg_app, caplog):
+    with pg_app.app_context():
+        db.session.execute(sa.text("DROP TRIGGER articles_notify_change ON articles"))
+        db.session.commit()
+    client = pg_app.test_client()
+    with caplog.at_level(logging.WARNING, logger="moderation.article_cache"):
+        for _ in range(20):
+            assert client.get(THREAD).status_code == 200
+            time.sleep(0.01)
+        assert wait_until(lambda: "no articles_notify_change trigger" in caplog.text, timeout=5)
+    cache = cache_of(pg_app)
+    assert not cache.listening and cache.lookup(ARTICLE) is None and not cache.entries
+
+
+def test_no_copies_on_a_channel_that_delivers_nothing(pg_app, monkeypatch, caplog):
+    # As behind a pooler in transaction mode: LISTEN succeeds, nothing arrives.
+    monkeypatch.setattr(article_cache._Listener, "on_notify", lambda self, notify: None)
+    monkeypatch.setattr(article_cache, "PROBE_SECONDS", 0.2)
+    client = pg_app.test_client()
+    with caplog.at_level(logging.WARNING, logger="moderation.article_cache"):
+        assert client.get(THREAD).status_code == 200
+        assert wait_until(lambda: "nothing is delivered" in caplog.text, timeout=5)
+        for _ in range(5):
+            assert client.get(THREAD).status_code == 200
+    assert not cache_of(pg_app).listening and cache_of(pg_app).lookup(ARTICLE) is None
+
+
+def test_disposing_the_engine_stops_the_listener(pg_app):
+    warm(pg_app)
+    listener = cache_of(pg_app).listener
+    with pg_app.app_context():
+        db.engine.dispose()
+    assert not listener.thread.is_alive()
+    assert cache_of(pg_app).listener is None and not cache_of(pg_app).listening
+
+
+def test_sqlite_never_keeps_copies(tmp_path):
+    with running_app(f"sqlite:///{tmp_path}/cache.sqlite", tmp_path, ARTICLE_CACHE_SECONDS=LONG) as app:
+        client = app.test_client()
+        for _ in range(3):
+            assert client.get(THREAD).status_code == 200
+        cache = cache_of(app)
+        assert cache.listener is None and not cache.entries and cache.lookup(ARTICLE) is None
+
+
+def test_zero_seconds_turns_copies_off(postgres_url, tmp_path):
+    with running_app(postgres_url, tmp_path, ARTICLE_CACHE_SECONDS=0) as app:
+        client = app.test_client()
+        for _ in range(3):
+            assert client.get(THREAD).status_code == 200
+        assert cache_of(app).listener is None and not cache_of(app).entries
+
+
+# The cache's bookkeeping, without a database.
+
+def listening_cache(seconds=LONG, max_entries=10_000):
+    cache = article_cache.ArticleCache(seconds, max_entries)
+    cache.listening = True
+    return cache
+
+
+def test_a_read_that_began_before_a_change_is_not_kept():
+    cache = listening_cache()
+    ticket = cache.generation
+    cache.forget("some/other/article")  # any change: which row the read saw is unknown
+    cache.store([ArticleState("a", 1)], ticket)
+    assert cache.lookup("a") is None
+    cache.store([ArticleState("a", 1)], cache.generation)
+    assert cache.lookup("a") == ArticleState("a", 1)
+
+
+def test_a_copy_expires_after_the_configured_seconds(monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(article_cache.time, "monotonic", lambda: now[0])
+    cache = listening_cache(seconds=5)
+    cache.store([ArticleState("a", 1)], cache.generation)
+    now[0] += 5
+    assert cache.lookup("a") == ArticleState("a", 1)
+    now[0] += 0.1
+    assert cache.lookup("a") is None
+
+
+def test_the_copies_are_bounded():
+    cache = listening_cache(max_entries=3)
+    cache.store([ArticleState(key) for key in "abc"], cache.generation)
+    cache.store([ArticleState("d")], cache.generation)
+    assert len(cache.entries) <= 3 and cache.lookup("d") == ArticleState("d")
+
+
+def test_nothing_is_kept_or_used_while_not_listening():
+    cache = listening_cache()
+    cache.store([ArticleState("a", 1)], cache.generation)
+    cache.listening = False
+    assert cache.lookup("a") is None
+    cache.store([ArticleState("b", 1)], cache.generation)
+    assert "b" not in cache.entries
+
