@@ -3,6 +3,7 @@ refuses invisible trickery, UTC timestamps in RFC 3339."""
 
 import base64
 import binascii
+import re
 import unicodedata
 from datetime import UTC
 
@@ -25,8 +26,22 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
+# The categories str.isprintable() is false for ("Other" and "Separator", but
+# for the ASCII space): a printable text holds none of them.
+_NOT_PRINTABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"})
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_surrogate(text):
+    """Whether text holds a lone surrogate (category Cs), which UTF-8 cannot store."""
+    return _SURROGATE.search(text) is not None
+
+
 def find_categories(text, categories, allowed=""):
     """The first character of text in one of the Unicode categories, or None."""
+    # isprintable() runs in C and clears ordinary text before the per-character scan.
+    if categories <= _NOT_PRINTABLE and text.isprintable():
+        return None
     for char in text:
         if char not in allowed and unicodedata.category(char) in categories:
             return char
@@ -39,7 +54,7 @@ class TrimmedString(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        if find_categories(text, {"Cs"}):
+        if has_surrogate(text):
             raise ValidationError("Contains an invalid character.")
         return text.strip()
 
@@ -85,9 +100,7 @@ def validate_article_id(value):
     """API.md "Articles": 1 to 200 printable characters, no control characters."""
     if not isinstance(value, str) or not 1 <= len(value) <= ARTICLE_ID_MAX:
         raise ValidationError(f"Must be 1 to {ARTICLE_ID_MAX} characters.")
-    # isprintable() (in C) is false for every forbidden category: the
-    # character-by-character check runs only for ids it does not clear.
-    if not value.isprintable() and find_categories(value, {"Cc", "Cs", "Zl", "Zp"}) or not value.strip():
+    if find_categories(value, {"Cc", "Cs", "Zl", "Zp"}) or not value.strip():
         raise ValidationError("Contains a control character.")
 
 

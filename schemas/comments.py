@@ -11,7 +11,7 @@ from marshmallow import (
 
 from .base import (
     Cursor, SingleLineText, StrictInteger, StrictSchema, TrimmedString, UtcDateTime,
-    find_categories, validate_article_id,
+    find_categories, has_surrogate, validate_article_id,
 )
 
 NAME_MAX = 80
@@ -115,7 +115,7 @@ class CommentCreateSchema(StrictSchema):
     def clean_body(self, body):
         """Unify line ends, refuse control characters, trim, check the length."""
         body = body.replace("\r\n", "\n").replace("\r", "\n")
-        if _BODY_CONTROLS.search(body) or find_categories(body, {"Cs"}):
+        if _BODY_CONTROLS.search(body) or has_surrogate(body):
             raise ValidationError("Must not contain control characters.", "body")
         body = body.strip()
         if not 1 <= len(body) <= self.body_max_length:

@@ -95,6 +95,16 @@ def test_an_accepted_comment_keeps_the_contract(field, data):
     assert parent_id is None or (type(parent_id) is int and 1 <= parent_id <= MAX_ID)
 
 
+@pytest.mark.parametrize("field,value", [
+    ("body", "Two lines\nand a lone \ud800 surrogate"), ("body", "\udfff"),
+    ("name", "Olena \udc00"), ("name", "Olena\u200b"), ("name", "Ole\u2028na"),
+])
+def test_invisible_and_unstorable_characters_are_refused(field, value):
+    with pytest.raises(ValidationError) as refused:
+        CommentCreateSchema(body_max_length=BODY_MAX).load({**VALID, field: value})
+    assert field in refused.value.messages
+
+
 @SETTINGS
 @given(args=st.dictionaries(st.sampled_from(["limit", "cursor", "order", "x"]),
                             st.one_of(TEXT, st.integers(-5, 150).map(str)), max_size=4))
