@@ -3,8 +3,12 @@ PostgreSQL while the change notifications are heard, dropped by any change
 made anywhere (another worker, plain SQL, this worker's own commit), off
 while the listener is down, and never used on SQLite."""
 
+import json
 import logging
+import re
 import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +19,7 @@ from moderation.models import Role
 from moderation.services import moderators
 from moderation.services.comments import ArticleState
 from tests.conftest import comment_fields, running_app
+from tests.servers import flask, gunicorn, service_env, wait_for_workers
 
 ARTICLE = "cache/article"
 THREAD = f"/api/v1/articles/{ARTICLE}/comments"
@@ -239,3 +244,43 @@ def test_nothing_is_kept_or_used_while_not_listening():
     cache.store([ArticleState("b", 1)], cache.generation)
     assert "b" not in cache.entries
 
+
+
+
+# Real worker processes: gunicorn forks, each worker starts its own listener.
+
+def call(url, token=None):
+    """GET url, or POST an empty body with a bearer token; returns (status, json)."""
+    request = urllib.request.Request(url) if token is None else urllib.request.Request(
+        url, data=b"", method="POST", headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, json.loads(response.read())
+
+
+@pytest.mark.server
+def test_an_approval_in_one_worker_process_reaches_the_others(postgres_schemas):
+    env = service_env(postgres_schemas(), RATELIMIT_ENABLED="false", ARTICLE_CACHE_SECONDS=str(LONG))
+    flask(env, "db", "upgrade")
+    token = flask(env, "moderators", "add", "mod").strip().splitlines()[-1]
+    with gunicorn(env, workers=2, extra_args=["--access-logformat", "pid=%(p)s %(s)s %(U)s"]) as base:
+        wait_for_workers(base, 2)
+        url = f"{base}{THREAD}"
+        posted = urllib.request.Request(url, data=json.dumps(comment_fields()).encode(), method="POST",
+                                        headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(posted, timeout=10) as response:
+            comment_id = json.loads(response.read())["id"]
+
+        def totals():
+            return set(pool.map(lambda _: call(url)[1]["total"], range(32)))
+
+        def readers():
+            return set(re.findall(rf"pid=<(\d+)> 200 {re.escape(THREAD)}", gunicorn.output_so_far()))
+
+        with ThreadPoolExecutor(8) as pool:
+            # Both workers read the empty thread, listen, and keep a copy of it.
+            assert wait_until(lambda: totals() == {0} and len(readers()) == 2, timeout=10)
+            time.sleep(0.5)
+            assert totals() == {0}
+            assert call(f"{base}/api/v1/moderation/comments/{comment_id}/approve", token)[0] == 200
+            # The copies are good for LONG: only the notification can refresh the other worker.
+            assert wait_until(lambda: totals() == {1}, timeout=3)
