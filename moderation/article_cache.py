@@ -40,7 +40,11 @@ PROBE_SECONDS = 2.0
 
 def init_article_cache(app):
     """Give app its cache; any commit of this process drops every copy it holds."""
-    app.extensions["article_cache"] = ArticleCache(app.config["ARTICLE_CACHE_SECONDS"])
+    url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    seconds = app.config["ARTICLE_CACHE_SECONDS"]
+    # Only PostgreSQL tells workers about changes, and the listener speaks psycopg 3.
+    usable = seconds > 0 and url.get_backend_name() == "postgresql" and url.get_driver_name() == "psycopg"
+    app.extensions["article_cache"] = ArticleCache(seconds, is_usable=usable)
     if not sa.event.contains(db.session, "after_commit", _after_commit):
         sa.event.listen(db.session, "after_commit", _after_commit)
 
@@ -55,15 +59,14 @@ def _after_commit(_session):
 class ArticleCache:
     """This process's copies of article states, by article key."""
 
-    def __init__(self, seconds, max_entries=10_000):
-        self.seconds, self.max_entries = seconds, max_entries
+    def __init__(self, seconds, max_entries=10_000, *, is_usable=True):
+        self.seconds, self.max_entries, self.is_usable = seconds, max_entries, is_usable
         self.entries = {}  # key -> (state, monotonic time read)
         self.lock = threading.Lock()
         # Bumped by every invalidation: a read that began before one is not kept.
         self.generation = 0
         self.listening = False
         self.listener = None
-        self.engine = None
 
     def lookup(self, key):
         """The copy of key's state, or None when there is none to trust."""
@@ -74,13 +77,13 @@ class ArticleCache:
             return None
         return entry[0]
 
-    def ticket(self, engine):
-        """Take before reading rows to store(): None when copies are off for engine."""
-        if not self.is_usable(engine):
+    def ticket(self):
+        """Take before reading rows to store(): None when this app keeps no copies."""
+        if not self.is_usable:
             return None
         listener = self.listener
         if listener is None or listener.pid != os.getpid() or not listener.thread.is_alive():
-            self.start(engine)
+            self.start(db.engine)
         return self.generation
 
     def store(self, states, ticket):
@@ -104,10 +107,6 @@ class ArticleCache:
                 self.entries.pop(key, None)
             else:
                 self.entries.clear()
-
-    def is_usable(self, engine):
-        dialect = engine.dialect
-        return self.seconds > 0 and dialect.name == "postgresql" and dialect.driver == "psycopg"
 
     def start(self, engine):
         with self.lock:

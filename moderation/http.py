@@ -138,8 +138,10 @@ class ClientInfo:
 
 class PageCache:
     """Serialised public pages of this worker, keyed by the article's version
-    as read from the database on each request: a moderation action in any
-    worker or host bumps the version, so a stale page is never served."""
+    as the database has it (read on each request, or on PostgreSQL from the
+    worker's copy of the row, which the database's notifications keep true):
+    a moderation action in any worker or host bumps the version, so a stale
+    page is not served."""
 
     def __init__(self, size):
         self.size, self.pages, self.lock = size, OrderedDict(), threading.Lock()

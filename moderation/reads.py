@@ -1,7 +1,8 @@
 """Read-only statements of the hot read paths (article state, counts),
 straight on the database driver.
 
-A cached thread page or a 304 costs one indexed row read, which SQLite runs
+A cached thread page or a 304 costs one indexed row read (none on PostgreSQL
+while the worker holds a copy of the row: article_cache.py), which SQLite runs
 in about 10 µs; SQLAlchemy's statement layer, a pool checkout and return, and
 on PostgreSQL a BEGIN/ROLLBACK pair cost many times that (PERFORMANCE.md: at
 this budget every layer shows). So each worker process keeps one connection

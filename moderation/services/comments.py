@@ -58,22 +58,33 @@ class Placeholder:
 def find_article_state(key):
     """The article's listing state (that of an empty article when it has none):
     this worker's copy when it may trust one, else one indexed row read."""
-    return current_app.extensions["article_cache"].lookup(key) or read_article_states([key])[key]
+    cache = current_app.extensions["article_cache"]
+    state = cache.lookup(key)
+    if state is None:
+        ticket = cache.ticket()  # before the read: a change after it voids the copy
+        rows = read_rows("SELECT key, id, closed, approved_count, version, created_at "
+                         "FROM articles WHERE key = ?", [key])
+        state = article_state(rows[0]) if rows else ArticleState(key)
+        cache.store([state], ticket)
+    return state
 
 
 def read_article_states(keys):
     """States of the given articles from the database, kept as copies where allowed."""
     cache = current_app.extensions["article_cache"]
-    ticket = cache.ticket(db.engine)  # before the read: a change after it voids the copies
+    ticket = cache.ticket()
     states = {key: ArticleState(key) for key in keys}
     placeholders = ", ".join("?" * len(states))
-    for key, article_id, closed, total, version, created in read_rows(
-            "SELECT key, id, closed, approved_count, version, created_at "
-            f"FROM articles WHERE key IN ({placeholders})", states):
-        states[key] = ArticleState(key, article_id, bool(closed), total, version,
-                                   zlib.crc32(str(created).encode()))
+    for row in read_rows("SELECT key, id, closed, approved_count, version, created_at "
+                         f"FROM articles WHERE key IN ({placeholders})", states):
+        states[row[0]] = article_state(row)
     cache.store(states.values(), ticket)
     return states
+
+
+def article_state(row):
+    key, article_id, closed, total, version, created = row
+    return ArticleState(key, article_id, bool(closed), total, version, zlib.crc32(str(created).encode()))
 
 
 def list_thread(article, *, limit, after=None, order="oldest"):
@@ -135,7 +146,7 @@ def path_ids(path):
 def count_comments(keys):
     """Approved-comment counts for several articles, 0 for unknown ones, in one query at most."""
     cache = current_app.extensions["article_cache"]
-    if not cache.is_usable(db.engine):
+    if not cache.is_usable:
         # No copies (SQLite): two columns, not whole states (a sixth of a counts request).
         counts = dict.fromkeys(keys, 0)
         placeholders = ", ".join("?" * len(counts))
