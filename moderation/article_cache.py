@@ -15,6 +15,7 @@ import os
 import select
 import threading
 import time
+import weakref
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -56,6 +57,21 @@ def _after_commit(_session):
         cache.forget()
 
 
+_CACHES = weakref.WeakSet()
+
+
+def _after_fork_in_child():
+    # The child has copies but not the parent's listener thread: nothing would
+    # drop them. It starts with none, and its own listener at its first read.
+    for cache in list(_CACHES):
+        cache.lock = threading.Lock()
+        cache.listening, cache.listener = False, None
+        cache.entries.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class ArticleCache:
     """This process's copies of article states, by article key."""
 
@@ -67,6 +83,7 @@ class ArticleCache:
         self.generation = 0
         self.listening = False
         self.listener = None
+        _CACHES.add(self)
 
     def lookup(self, key):
         """The copy of key's state, or None when there is none to trust."""
@@ -113,7 +130,6 @@ class ArticleCache:
             listener = self.listener
             if listener is not None and listener.pid == os.getpid() and listener.thread.is_alive():
                 return
-            # A forked child inherits no thread: the parent's listener is not ours to stop.
             self.listening = False
             self.listener = _Listener(self, engine)
             if not sa.event.contains(engine, "engine_disposed", self.on_dispose):

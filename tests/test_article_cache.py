@@ -5,9 +5,11 @@ while the listener is down, and never used on SQLite."""
 
 import json
 import logging
+import os
 import re
 import time
 import urllib.request
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -284,3 +286,20 @@ def test_an_approval_in_one_worker_process_reaches_the_others(postgres_schemas):
             assert call(f"{base}/api/v1/moderation/comments/{comment_id}/approve", token)[0] == 200
             # The copies are good for LONG: only the notification can refresh the other worker.
             assert wait_until(lambda: totals() == {1}, timeout=3)
+
+
+def test_a_forked_child_starts_without_its_parents_copies():
+    cache = listening_cache()
+    cache.store([ArticleState("a", 1)], cache.generation)
+    reader, writer = os.pipe()
+    with warnings.catch_warnings():  # Python 3.12+ warns on fork with threads; the child only writes
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: report what it would answer from, then leave at once
+        os.write(writer, b"copy" if cache.lookup("a") is not None or cache.listening else b"none")
+        os._exit(0)
+    os.close(writer)
+    os.waitpid(pid, 0)
+    assert os.read(reader, 10) == b"none"
+    os.close(reader)
+    assert cache.lookup("a") == ArticleState("a", 1)  # the parent keeps its own
