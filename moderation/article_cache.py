@@ -223,10 +223,10 @@ class _Listener:
             "SELECT count(*) FROM pg_trigger WHERE tgname = %s AND tgrelid = to_regclass('articles')",
             (TRIGGER,)).fetchone()
         if not row[0] and not self.warned:
-            self.warned = True  # an unmigrated database: every read asks the database
+            # An unmigrated database: every read asks it, and run() asks again
+            # for the trigger less and less often.
+            self.warned = True
             log.warning("article cache off: no %s trigger (run the migrations)", TRIGGER)
-        if not row[0]:
-            self.stopping.wait(RETRY_SECONDS * 5)
         return bool(row[0]) and not self.stopping.is_set()
 
     def on_notify(self, notify):

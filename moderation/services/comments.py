@@ -55,6 +55,11 @@ class Placeholder:
     deleted: bool = True
 
 
+# The columns article_state() reads, in its order; the caller adds the key condition.
+_ARTICLE_STATE = "SELECT key, id, closed, approved_count, version, created_at FROM articles WHERE key"
+_ONE_ARTICLE_STATE = f"{_ARTICLE_STATE} = ?"
+
+
 def find_article_state(key):
     """The article's listing state (that of an empty article when it has none):
     this worker's copy when it may trust one, else one indexed row read."""
@@ -62,8 +67,7 @@ def find_article_state(key):
     state = cache.lookup(key)
     if state is None:
         ticket = cache.ticket()  # before the read: a change after it voids the copy
-        rows = read_rows("SELECT key, id, closed, approved_count, version, created_at "
-                         "FROM articles WHERE key = ?", [key])
+        rows = read_rows(_ONE_ARTICLE_STATE, [key])
         state = article_state(rows[0]) if rows else ArticleState(key)
         cache.store([state], ticket)
     return state
@@ -75,8 +79,7 @@ def read_article_states(keys):
     ticket = cache.ticket()
     states = {key: ArticleState(key) for key in keys}
     placeholders = ", ".join("?" * len(states))
-    for row in read_rows("SELECT key, id, closed, approved_count, version, created_at "
-                         f"FROM articles WHERE key IN ({placeholders})", states):
+    for row in read_rows(f"{_ARTICLE_STATE} IN ({placeholders})", states):
         states[row[0]] = article_state(row)
     cache.store(states.values(), ticket)
     return states
