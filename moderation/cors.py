@@ -71,8 +71,10 @@ def init_cors(app):
 
 def listed_origin(policy):
     """The request's Origin when the policy's setting lists it, else None."""
-    origin = request.headers.get("Origin", "")
-    return origin if origin in allowed_origins(current_app, policy.setting) else None
+    # From the environ: the headers' get() raises and catches a KeyError when
+    # there is none, the common case of a same-origin page.
+    origin = request.environ.get("HTTP_ORIGIN")
+    return origin if origin and origin in allowed_origins(current_app, policy.setting) else None
 
 
 def answer_preflight():
@@ -91,16 +93,22 @@ def answer_preflight():
     return response
 
 
+def vary_on_origin(response):
+    if any(name.lower() == "vary" for name in response.headers.keys()):
+        response.vary.add("Origin")
+    else:  # the common case: no parsing, and no lookup that raises on a miss
+        response.headers.add("Vary", "Origin")
+
+
 def add_cors_headers(response):
     """Vary on Origin for every API answer; allow listed origins (never "*", never credentials)."""
     policy = policy_for(request.path)
     if policy is None:
         return response
-    # The same URL answers differently per Origin: shared caches must keep them apart.
-    if any(name.lower() == "vary" for name in response.headers.keys()):
-        response.vary.add("Origin")
-    else:  # the common case: no parsing, and no lookup that raises on a miss
-        response.headers.add("Vary", "Origin")
+    # The same URL answers differently per Origin: shared caches must keep
+    # them apart. (Public answers are built with it: http.public_headers.)
+    if not getattr(response, "headers_complete", False):
+        vary_on_origin(response)
     origin = listed_origin(policy)
     if origin:
         response.headers["Access-Control-Allow-Origin"] = origin

@@ -93,6 +93,22 @@ def test_not_modified_answers_carry_cors_headers(client):
     assert response.headers["Access-Control-Allow-Origin"] == NEWS
 
 
+def test_public_answers_carry_each_header_once(client, make_comment):
+    """Public answers are built with their security and Vary headers, and the
+    after-request hooks must not add them a second time."""
+    make_comment(ARTICLE)
+    listing = client.get(COMMENTS, headers={"Origin": NEWS})
+    counts = client.get(f"/api/v1/counts?article_id={ARTICLE}", headers={"Origin": NEWS})
+    not_modified = client.get(COMMENTS, headers={"Origin": NEWS, "If-None-Match": listing.headers["ETag"]})
+    for response, status in ((listing, 200), (counts, 200), (not_modified, 304)):
+        assert response.status_code == status
+        names = [name.lower() for name, _ in response.headers]
+        assert sorted(names) == sorted(set(names)), names
+        assert {"vary", "x-content-type-options", "referrer-policy", "content-security-policy",
+                "access-control-allow-origin", "etag", "cache-control"} <= set(names)
+        assert response.headers["Vary"] == "Origin"
+
+
 ERRORS = [
     ("post", COMMENTS, {"json": {"name": "Ann"}}, 422),
     ("get", f"{COMMENTS}?limit=0", {}, 422),

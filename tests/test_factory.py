@@ -90,3 +90,27 @@ def test_sqlite_sync_policy_is_a_setting_and_checked(clean_env, tmp_path):
     with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS"):
         create_app({"SQLALCHEMY_DATABASE_URI": database, "SQLITE_SYNCHRONOUS": "OFF"},
                    instance_path=str(tmp_path))
+
+
+def test_async_functions_are_still_told_apart(clean_env, tmp_path):
+    """The app remembers per function whether it is async (http.CommentApp):
+    plain functions and bound methods come back as they are, an async view
+    still goes to Flask's async support (which needs the "async" extra)."""
+    app = create_app({"SECRET_KEY": "k"}, instance_path=str(tmp_path))
+
+    def hook():
+        return "sync"
+
+    async def view():
+        return "async"
+
+    class Holder:
+        def method(self):
+            return "bound"
+
+    for _ in range(2):  # the second time from the table
+        assert app.ensure_sync(hook) is hook
+        holder = Holder()
+        assert app.ensure_sync(holder.method)() == "bound"
+        with pytest.raises(RuntimeError, match="async"):
+            app.ensure_sync(view)
