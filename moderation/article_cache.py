@@ -1,13 +1,20 @@
 """Copies of article rows (listing state and counts) that a worker may answer
-from without asking the database, on PostgreSQL only: a trigger on `articles`
-announces every change (NOTIFY) and each worker's listener drops the copy.
+from without reading the row again, kept true by the database itself:
 
-The database stays the only source of truth. A copy is used only while this
-process's listener is connected and listening, for at most
-ARTICLE_CACHE_SECONDS, and never after a commit of this process or a change
-announced by any other; a copy read before such an event is not kept. The
-staleness left is the time a notification takes to arrive (milliseconds),
-well inside the max-age that public answers already carry (API.md).
+- on PostgreSQL a trigger on `articles` announces every change (NOTIFY) and
+  each worker's listener drops the copy it names;
+- on SQLite, where one file serves every worker of one host, each read first
+  asks SQLite whether any other connection has committed since the copies
+  were made (PRAGMA data_version on the worker's reading connection), and
+  drops them all if so.
+
+The database stays the only source of truth. A copy is used only while the
+worker can trust it (its listener connected and listening; the same reading
+connection and an unchanged data version), for at most ARTICLE_CACHE_SECONDS,
+and never after a commit of this process or a change made by any other; a
+copy read before such an event is not kept. On PostgreSQL the staleness left
+is the time a notification takes to arrive (milliseconds), well inside the
+max-age that public answers already carry (API.md); on SQLite there is none.
 """
 
 import logging
@@ -21,6 +28,7 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 
 from .extensions import db
+from .reads import data_version
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +51,15 @@ def init_article_cache(app):
     """Give app its cache; any commit of this process drops every copy it holds."""
     url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     seconds = app.config["ARTICLE_CACHE_SECONDS"]
-    # Only PostgreSQL tells workers about changes, and the listener speaks psycopg 3.
-    usable = seconds > 0 and url.get_backend_name() == "postgresql" and url.get_driver_name() == "psycopg"
-    app.extensions["article_cache"] = ArticleCache(seconds, is_usable=usable)
+    if seconds <= 0:
+        cache = ArticleCache(seconds)
+    elif url.get_backend_name() == "postgresql" and url.get_driver_name() == "psycopg":
+        cache = NotifiedArticleCache(seconds)  # the listener speaks psycopg 3
+    elif url.get_backend_name() == "sqlite":
+        cache = VersionedArticleCache(seconds)
+    else:
+        cache = ArticleCache(seconds)
+    app.extensions["article_cache"] = cache
     if not sa.event.contains(db.session, "after_commit", _after_commit):
         sa.event.listen(db.session, "after_commit", _after_commit)
 
@@ -61,47 +75,44 @@ _CACHES = weakref.WeakSet()
 
 
 def _after_fork_in_child():
-    # The child has copies but not the parent's listener thread: nothing would
-    # drop them. It starts with none, and its own listener at its first read.
+    # The child has copies but not the parent's listener thread (nor its
+    # reading connection): nothing would drop them. It starts with none.
     for cache in list(_CACHES):
         cache.lock = threading.Lock()
-        cache.listening, cache.listener = False, None
-        cache.entries.clear()
+        cache.distrust()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class ArticleCache:
-    """This process's copies of article states, by article key."""
+    """This process's copies of article states, by article key. This base
+    class keeps none (its ticket is None): copies off, or a database that
+    cannot tell a worker about changes."""
 
-    def __init__(self, seconds, max_entries=10_000, *, is_usable=True):
-        self.seconds, self.max_entries, self.is_usable = seconds, max_entries, is_usable
+    def __init__(self, seconds, max_entries=10_000):
+        self.seconds, self.max_entries = seconds, max_entries
         self.entries = {}  # key -> (state, monotonic time read)
         self.lock = threading.Lock()
         # Bumped by every invalidation: a read that began before one is not kept.
         self.generation = 0
-        self.listening = False
-        self.listener = None
+        # Whether every change to the rows would reach this process now.
+        self.trusted = False
         _CACHES.add(self)
+
+    def ticket(self):
+        """Take before lookup() and before reading rows to store(): None when
+        this read may neither use copies nor keep what it reads."""
+        return None
 
     def lookup(self, key):
         """The copy of key's state, or None when there is none to trust."""
-        if not self.listening:
+        if not self.trusted:
             return None
         entry = self.entries.get(key)
         if entry is None or time.monotonic() - entry[1] > self.seconds:
             return None
         return entry[0]
-
-    def ticket(self):
-        """Take before reading rows to store(): None when this app keeps no copies."""
-        if not self.is_usable:
-            return None
-        listener = self.listener
-        if listener is None or listener.pid != os.getpid() or not listener.thread.is_alive():
-            self.start(db.engine)
-        return self.generation
 
     def store(self, states, ticket):
         """Keep states read after ticket(), unless something changed meanwhile."""
@@ -109,7 +120,7 @@ class ArticleCache:
             return
         now = time.monotonic()
         with self.lock:
-            if ticket != self.generation or not self.listening:
+            if ticket != self.generation or not self.trusted:
                 return
             if len(self.entries) + len(states) > self.max_entries:
                 self.entries.clear()  # bounded: unknown ids must not grow it forever
@@ -125,12 +136,71 @@ class ArticleCache:
             else:
                 self.entries.clear()
 
+    def set_trusted(self, trusted):
+        """Drop every copy and refuse reads in flight; from now on, trust copies or not."""
+        with self.lock:
+            self.generation += 1
+            self.entries.clear()
+            self.trusted = trusted
+
+    def distrust(self):
+        """After a fork: no copies, and nothing inherited that made them trustworthy."""
+        self.trusted = False
+        self.entries.clear()
+
+
+class VersionedArticleCache(ArticleCache):
+    """SQLite: SQLite's data version of the worker's reading connection
+    changes whenever another connection commits, this worker's writes
+    included (they go through other connections). It is read once per
+    request, a read transaction without a row lookup; a new reading
+    connection (reads.py hands it back to the pool every minute) starts from
+    no copies."""
+
+    def __init__(self, seconds, max_entries=10_000):
+        super().__init__(seconds, max_entries)
+        self.version = None  # (reading connection, data version) the copies were read under
+
+    def ticket(self):
+        version = data_version()
+        if version is None:  # the reading connection is another thread's now: no copies
+            return None
+        if version != self.version:
+            with self.lock:
+                self.generation += 1
+                self.entries.clear()
+                self.version, self.trusted = version, True
+        return self.generation
+
+    def distrust(self):
+        super().distrust()
+        self.version = None
+
+
+class NotifiedArticleCache(ArticleCache):
+    """PostgreSQL: copies are trusted while this process's listener hears the
+    articles trigger's notifications (see _Listener)."""
+
+    def __init__(self, seconds, max_entries=10_000):
+        super().__init__(seconds, max_entries)
+        self.listener = None
+
+    def ticket(self):
+        listener = self.listener
+        if listener is None or listener.pid != os.getpid() or not listener.thread.is_alive():
+            self.start(db.engine)
+        return self.generation if self.trusted else None
+
+    def distrust(self):
+        super().distrust()
+        self.listener = None
+
     def start(self, engine):
         with self.lock:
             listener = self.listener
             if listener is not None and listener.pid == os.getpid() and listener.thread.is_alive():
                 return
-            self.listening = False
+            self.trusted = False
             self.listener = _Listener(self, engine)
             if not sa.event.contains(engine, "engine_disposed", self.on_dispose):
                 sa.event.listen(engine, "engine_disposed", self.on_dispose)
@@ -143,15 +213,9 @@ class ArticleCache:
         """Stop listening (copies are off until the next read starts a listener)."""
         with self.lock:
             listener, self.listener = self.listener, None
-            self.listening = False
+            self.trusted = False
         if listener is not None and listener.pid == os.getpid():
             listener.stop()
-
-    def set_listening(self, listening):
-        with self.lock:
-            self.generation += 1
-            self.entries.clear()
-            self.listening = listening
 
 
 class _Listener:
@@ -182,8 +246,8 @@ class _Listener:
             except Exception as error:  # a lost connection: copies stay off until back
                 log.warning("article cache listener: %s: %s", type(error).__name__, error)
             # A database that stays away is asked less and less often (and logged so).
-            delay = RETRY_SECONDS if self.cache.listening else min(delay * 2, MAX_RETRY_SECONDS)
-            self.cache.set_listening(False)
+            delay = RETRY_SECONDS if self.cache.trusted else min(delay * 2, MAX_RETRY_SECONDS)
+            self.cache.set_trusted(False)
             self.stopping.wait(delay)
 
     def listen(self):
@@ -198,8 +262,8 @@ class _Listener:
             if not self.hears_itself(connection):
                 raise RuntimeError("LISTEN is accepted but nothing is delivered (a pooler?)")
             while self.has_trigger(connection):
-                if not self.cache.listening:
-                    self.cache.set_listening(True)  # from here on, every change is heard
+                if not self.cache.trusted:
+                    self.cache.set_trusted(True)  # from here on, every change is heard
                 ready = select.select([connection.fileno(), self.wake_read], [], [], PING_SECONDS)[0]
                 if self.wake_read in ready:
                     return

@@ -1,11 +1,12 @@
 """Read-only statements of the hot read paths (article state, counts),
 straight on the database driver.
 
-A cached thread page or a 304 costs one indexed row read (none on PostgreSQL
-while the worker holds a copy of the row: article_cache.py), which SQLite runs
-in about 10 µs; SQLAlchemy's statement layer, a pool checkout and return, and
-on PostgreSQL a BEGIN/ROLLBACK pair cost many times that (PERFORMANCE.md: at
-this budget every layer shows). So each worker process keeps one connection
+A cached thread page or a 304 costs one indexed row read, which SQLite runs
+in about 10 µs (while the worker holds a copy of the row, article_cache.py:
+on SQLite a data-version check instead, on PostgreSQL nothing); SQLAlchemy's
+statement layer, a pool checkout and return, and on PostgreSQL a
+BEGIN/ROLLBACK pair cost many times that (PERFORMANCE.md: at this budget
+every layer shows). So each worker process keeps one connection
 for these reads, in autocommit mode, and gives it back to the pool now and
 then so that the pool's recycling rules still apply to it. A thread that
 finds it in use (threaded servers) reads through the pool as usual.
@@ -32,6 +33,8 @@ class _Reader:
         self.lock = threading.Lock()
         self.engine = self.connection = self.pid = None
         self.taken_at = 0.0
+        # Counts the connections taken: which one a data version belongs to.
+        self.serial = 0
 
     def connection_for(self, engine):
         """The held connection for engine (taken anew when stale); call with the lock held."""
@@ -40,6 +43,7 @@ class _Reader:
             self.release()
             self.connection = engine.raw_connection()
             self.engine, self.taken_at, self.pid = engine, time.monotonic(), os.getpid()
+            self.serial += 1
             if engine.dialect.name == "postgresql":
                 # No BEGIN/ROLLBACK around a lone SELECT; the pool gets the
                 # connection back in its default mode (release).
@@ -85,15 +89,31 @@ def read_rows(sql, params):
     engine = db.engine
     if engine.dialect.paramstyle != "qmark":
         sql = sql.replace("?", "%s")
-    # An in-memory SQLite database lives in the pool's single connection; and
-    # while another thread of this process reads, this one uses the pool.
+    held = _read_held(engine, sql, params)
+    return held[1] if held is not None else _read_pooled(engine, sql, params)
+
+
+def data_version():
+    """SQLite's PRAGMA data_version on the held connection, with the number of
+    that connection: the pair changes when any other connection commits to the
+    database (SQLite's own guarantee) or when the held connection is replaced.
+    None while another thread of this process holds the connection."""
+    held = _read_held(db.engine, "PRAGMA data_version", ())
+    return None if held is None else (held[0], held[1][0][0])
+
+
+def _read_held(engine, sql, params):
+    """(the connection's number, rows) read on the held connection, or None
+    when there is none to use: an in-memory SQLite database lives in the
+    pool's single connection, and another thread of this process may be
+    reading on it (that thread's caller then reads through the pool)."""
     if not isinstance(engine.pool, sa.pool.QueuePool) or not _READER.lock.acquire(blocking=False):
-        return _read_pooled(engine, sql, params)
+        return None
     try:
         for attempt in (1, 2):
             connection = _READER.connection_for(engine)
             try:
-                return _execute(connection, sql, params)
+                return _READER.serial, _execute(connection, sql, params)
             except engine.dialect.loaded_dbapi.Error as error:
                 disconnected = engine.dialect.is_disconnect(error, connection.driver_connection, None)
                 _READER.release(broken=True)

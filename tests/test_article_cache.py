@@ -1,12 +1,13 @@
 """Workers' copies of article rows (moderation/article_cache.py): used on
-PostgreSQL while the change notifications are heard, dropped by any change
-made anywhere (another worker, plain SQL, this worker's own commit), off
-while the listener is down, and never used on SQLite."""
+PostgreSQL while the change notifications are heard and on SQLite while the
+data version stands, dropped by any change made anywhere (another worker,
+plain SQL, this worker's own commit), off while they cannot be trusted."""
 
 import json
 import logging
 import os
 import re
+import sqlite3
 import time
 import urllib.request
 import warnings
@@ -16,9 +17,10 @@ import pytest
 import sqlalchemy as sa
 
 from moderation import article_cache
+from moderation import reads as reading
 from moderation.extensions import db
 from moderation.models import Role
-from moderation.services import moderators
+from moderation.services import comments, moderators
 from moderation.services.comments import ArticleState
 from tests.conftest import comment_fields, running_app
 from tests.servers import flask, gunicorn, service_env, wait_for_workers
@@ -140,12 +142,12 @@ def test_copies_are_off_while_the_listener_is_down_and_back_after(pg_app, other_
         db.session.execute(sa.text("SELECT pg_terminate_backend(:pid)"),
                            {"pid": cache.listener.backend_pid})
         db.session.commit()
-    assert wait_until(lambda: not cache.listening, timeout=5)
+    assert wait_until(lambda: not cache.trusted, timeout=5)
     assert cache.lookup(ARTICLE) is None
     # Meanwhile reads ask the database, so a change is seen even unheard.
     post_and_approve(pg_app)
     assert reader.get(THREAD).json["total"] == 1
-    assert wait_until(lambda: cache.listening, timeout=10), "the listener did not come back"
+    assert wait_until(lambda: cache.trusted, timeout=10), "the listener did not come back"
     warm(other_worker, reader)
 
 
@@ -160,7 +162,7 @@ def test_no_copies_without_the_trigger(pg_app, caplog):
             time.sleep(0.01)
         assert wait_until(lambda: "no articles_notify_change trigger" in caplog.text, timeout=5)
     cache = cache_of(pg_app)
-    assert not cache.listening and cache.lookup(ARTICLE) is None and not cache.entries
+    assert not cache.trusted and cache.lookup(ARTICLE) is None and not cache.entries
 
 
 def test_no_copies_on_a_channel_that_delivers_nothing(pg_app, monkeypatch, caplog):
@@ -173,7 +175,7 @@ def test_no_copies_on_a_channel_that_delivers_nothing(pg_app, monkeypatch, caplo
         assert wait_until(lambda: "nothing is delivered" in caplog.text, timeout=5)
         for _ in range(5):
             assert client.get(THREAD).status_code == 200
-    assert not cache_of(pg_app).listening and cache_of(pg_app).lookup(ARTICLE) is None
+    assert not cache_of(pg_app).trusted and cache_of(pg_app).lookup(ARTICLE) is None
 
 
 def test_disposing_the_engine_stops_the_listener(pg_app):
@@ -182,16 +184,98 @@ def test_disposing_the_engine_stops_the_listener(pg_app):
     with pg_app.app_context():
         db.engine.dispose()
     assert not listener.thread.is_alive()
-    assert cache_of(pg_app).listener is None and not cache_of(pg_app).listening
+    assert cache_of(pg_app).listener is None and not cache_of(pg_app).trusted
 
 
-def test_sqlite_never_keeps_copies(tmp_path):
+@pytest.fixture
+def sqlite_app(tmp_path):
     with running_app(f"sqlite:///{tmp_path}/cache.sqlite", tmp_path, ARTICLE_CACHE_SECONDS=LONG) as app:
+        yield app
+
+
+def plain_sqlite(app, sql, params=()):
+    """A change through a connection of its own, as another process or a shell would make it."""
+    connection = sqlite3.connect(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+    with connection:
+        connection.execute(sql, params)
+    connection.close()
+
+
+def test_sqlite_a_warm_worker_reads_only_the_data_version(sqlite_app, monkeypatch):
+    client = sqlite_app.test_client()
+    post_and_approve(sqlite_app)
+    first = warm(sqlite_app, client)
+    etag = client.get(THREAD).headers["ETag"]
+    assert client.get(f"/api/v1/counts?article_id={ARTICLE}").json == {"counts": {ARTICLE: 1}}
+
+    def no_row_reads(*args):
+        raise AssertionError("the article row was read")
+
+    monkeypatch.setattr("moderation.services.comments.read_rows", no_row_reads)
+    assert client.get(THREAD).json == first
+    assert client.get(THREAD, headers={"If-None-Match": etag}).status_code == 304
+    assert client.get(f"/api/v1/counts?article_id={ARTICLE}").json == {"counts": {ARTICLE: 1}}
+
+
+def test_sqlite_a_commit_by_any_other_connection_drops_the_copies(sqlite_app):
+    client = sqlite_app.test_client()
+    post_and_approve(sqlite_app)
+    assert warm(sqlite_app, client)["closed"] is False
+    assert client.get(f"/api/v1/counts?article_id={ARTICLE}").json["counts"][ARTICLE] == 1
+    # Not through this app: no commit hook of ours runs, only SQLite can tell.
+    plain_sqlite(sqlite_app, "UPDATE articles SET closed = 1, approved_count = 7, version = version + 1 "
+                             "WHERE key = ?", (ARTICLE,))
+    assert client.get(THREAD).json["closed"] is True
+    assert client.get(f"/api/v1/counts?article_id={ARTICLE}").json["counts"][ARTICLE] == 7
+
+
+def test_sqlite_a_new_article_is_not_hidden_by_a_copy_of_its_absence(sqlite_app):
+    client = sqlite_app.test_client()
+    assert client.get("/api/v1/counts?article_id=new/one").json["counts"]["new/one"] == 0
+    assert cache_of(sqlite_app).lookup("new/one") is not None  # its absence, kept
+    plain_sqlite(sqlite_app, "INSERT INTO articles (key, closed, approved_count, version, created_at) "
+                             "VALUES ('new/one', 0, 3, 1, '2026-01-01 00:00:00.000000')")
+    assert client.get("/api/v1/counts?article_id=new/one").json["counts"]["new/one"] == 3
+
+
+def test_sqlite_no_copies_while_another_thread_holds_the_reading_connection(sqlite_app, monkeypatch):
+    client = sqlite_app.test_client()
+    warm(sqlite_app, client)
+    reads = []
+    monkeypatch.setattr("moderation.services.comments.read_rows",
+                        lambda *args, real=comments.read_rows: reads.append(args) or real(*args))
+    with reading._READER.lock:  # as if another thread were reading on it now
+        assert client.get(THREAD).status_code == 200
+    assert len(reads) == 1  # read through the pool, since the data version was not to be had
+
+
+def test_sqlite_a_new_reading_connection_has_a_new_number(sqlite_app, monkeypatch):
+    with sqlite_app.app_context():
+        first = reading.data_version()
+        assert reading.data_version() == first
+        monkeypatch.setattr(reading, "HOLD_SECONDS", -1)  # hand it back at every read
+        assert reading.data_version()[0] != first[0]
+
+
+def test_sqlite_copies_hold_only_under_the_same_connection_and_version(monkeypatch):
+    versions = iter([(1, 5), (1, 5), (1, 6), (1, 6), (2, 6), None])
+    monkeypatch.setattr(article_cache, "data_version", lambda: next(versions))
+    cache = article_cache.VersionedArticleCache(LONG)
+    cache.store([ArticleState("a", 1)], cache.ticket())
+    assert cache.ticket() is not None and cache.lookup("a") == ArticleState("a", 1)
+    assert cache.ticket() is not None and cache.lookup("a") is None  # another connection committed
+    cache.store([ArticleState("a", 2)], cache.generation)
+    assert cache.ticket() is not None and cache.lookup("a") == ArticleState("a", 2)
+    assert cache.ticket() is not None and cache.lookup("a") is None  # a new reading connection
+    assert cache.ticket() is None  # the reading connection is busy
+
+
+def test_sqlite_in_memory_keeps_no_copies(tmp_path):
+    with running_app("sqlite://", tmp_path, ARTICLE_CACHE_SECONDS=LONG) as app:
         client = app.test_client()
         for _ in range(3):
             assert client.get(THREAD).status_code == 200
-        cache = cache_of(app)
-        assert cache.listener is None and not cache.entries and cache.lookup(ARTICLE) is None
+        assert not cache_of(app).entries and cache_of(app).lookup(ARTICLE) is None
 
 
 def test_zero_seconds_turns_copies_off(postgres_url, tmp_path):
@@ -199,19 +283,22 @@ def test_zero_seconds_turns_copies_off(postgres_url, tmp_path):
         client = app.test_client()
         for _ in range(3):
             assert client.get(THREAD).status_code == 200
-        assert cache_of(app).listener is None and not cache_of(app).entries
+        assert cache_of(app).ticket() is None and not cache_of(app).entries
+    with running_app(f"sqlite:///{tmp_path}/off.sqlite", tmp_path, ARTICLE_CACHE_SECONDS=0) as app:
+        assert app.test_client().get(THREAD).status_code == 200
+        assert cache_of(app).ticket() is None and not cache_of(app).entries
 
 
 # The cache's bookkeeping, without a database.
 
-def listening_cache(seconds=LONG, max_entries=10_000):
+def trusted_cache(seconds=LONG, max_entries=10_000):
     cache = article_cache.ArticleCache(seconds, max_entries)
-    cache.listening = True
+    cache.trusted = True
     return cache
 
 
 def test_a_read_that_began_before_a_change_is_not_kept():
-    cache = listening_cache()
+    cache = trusted_cache()
     ticket = cache.generation
     cache.forget("some/other/article")  # any change: which row the read saw is unknown
     cache.store([ArticleState("a", 1)], ticket)
@@ -223,7 +310,7 @@ def test_a_read_that_began_before_a_change_is_not_kept():
 def test_a_copy_expires_after_the_configured_seconds(monkeypatch):
     now = [1000.0]
     monkeypatch.setattr(article_cache.time, "monotonic", lambda: now[0])
-    cache = listening_cache(seconds=5)
+    cache = trusted_cache(seconds=5)
     cache.store([ArticleState("a", 1)], cache.generation)
     now[0] += 5
     assert cache.lookup("a") == ArticleState("a", 1)
@@ -232,16 +319,16 @@ def test_a_copy_expires_after_the_configured_seconds(monkeypatch):
 
 
 def test_the_copies_are_bounded():
-    cache = listening_cache(max_entries=3)
+    cache = trusted_cache(max_entries=3)
     cache.store([ArticleState(key) for key in "abc"], cache.generation)
     cache.store([ArticleState("d")], cache.generation)
     assert len(cache.entries) <= 3 and cache.lookup("d") == ArticleState("d")
 
 
-def test_nothing_is_kept_or_used_while_not_listening():
-    cache = listening_cache()
+def test_nothing_is_kept_or_used_while_not_trusted():
+    cache = trusted_cache()
     cache.store([ArticleState("a", 1)], cache.generation)
-    cache.listening = False
+    cache.trusted = False
     assert cache.lookup("a") is None
     cache.store([ArticleState("b", 1)], cache.generation)
     assert "b" not in cache.entries
@@ -260,8 +347,11 @@ def call(url, token=None):
 
 
 @pytest.mark.server
-def test_an_approval_in_one_worker_process_reaches_the_others(postgres_schemas):
-    env = service_env(postgres_schemas(), RATELIMIT_ENABLED="false", ARTICLE_CACHE_SECONDS=str(LONG))
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_an_approval_in_one_worker_process_reaches_the_others(database, tmp_path, request):
+    url = (f"sqlite:///{tmp_path}/workers.sqlite" if database == "sqlite"
+           else request.getfixturevalue("postgres_schemas")())
+    env = service_env(url, RATELIMIT_ENABLED="false", ARTICLE_CACHE_SECONDS=str(LONG))
     flask(env, "db", "upgrade")
     token = flask(env, "moderators", "add", "mod").strip().splitlines()[-1]
     with gunicorn(env, workers=2, extra_args=["--access-logformat", "pid=%(p)s %(s)s %(U)s"]) as base:
@@ -279,24 +369,25 @@ def test_an_approval_in_one_worker_process_reaches_the_others(postgres_schemas):
             return set(re.findall(rf"pid=<(\d+)> 200 {re.escape(THREAD)}", gunicorn.output_so_far()))
 
         with ThreadPoolExecutor(8) as pool:
-            # Both workers read the empty thread, listen, and keep a copy of it.
+            # Both workers read the empty thread and keep a copy of it.
             assert wait_until(lambda: totals() == {0} and len(readers()) == 2, timeout=10)
             time.sleep(0.5)
             assert totals() == {0}
             assert call(f"{base}/api/v1/moderation/comments/{comment_id}/approve", token)[0] == 200
-            # The copies are good for LONG: only the notification can refresh the other worker.
+            # The copies are good for LONG: only the notification (PostgreSQL) or
+            # the data version (SQLite) can refresh the other worker.
             assert wait_until(lambda: totals() == {1}, timeout=3)
 
 
 def test_a_forked_child_starts_without_its_parents_copies():
-    cache = listening_cache()
+    cache = trusted_cache()
     cache.store([ArticleState("a", 1)], cache.generation)
     reader, writer = os.pipe()
     with warnings.catch_warnings():  # Python 3.12+ warns on fork with threads; the child only writes
         warnings.simplefilter("ignore", DeprecationWarning)
         pid = os.fork()
     if pid == 0:  # the child: report what it would answer from, then leave at once
-        os.write(writer, b"copy" if cache.lookup("a") is not None or cache.listening else b"none")
+        os.write(writer, b"copy" if cache.lookup("a") is not None or cache.trusted else b"none")
         os._exit(0)
     os.close(writer)
     os.waitpid(pid, 0)

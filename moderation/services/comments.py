@@ -64,24 +64,22 @@ def find_article_state(key):
     """The article's listing state (that of an empty article when it has none):
     this worker's copy when it may trust one, else one indexed row read."""
     cache = current_app.extensions["article_cache"]
-    state = cache.lookup(key)
+    ticket = cache.ticket()  # before the read: a change after it voids the copy
+    state = cache.lookup(key) if ticket is not None else None
     if state is None:
-        ticket = cache.ticket()  # before the read: a change after it voids the copy
         rows = read_rows(_ONE_ARTICLE_STATE, [key])
         state = article_state(rows[0]) if rows else ArticleState(key)
         cache.store([state], ticket)
     return state
 
 
-def read_article_states(keys):
-    """States of the given articles from the database, kept as copies where allowed."""
-    cache = current_app.extensions["article_cache"]
-    ticket = cache.ticket()
+def read_article_states(keys, ticket):
+    """States of the given articles from the database, kept as copies under ticket."""
     states = {key: ArticleState(key) for key in keys}
     placeholders = ", ".join("?" * len(states))
     for row in read_rows(f"{_ARTICLE_STATE} IN ({placeholders})", states):
         states[row[0]] = article_state(row)
-    cache.store(states.values(), ticket)
+    current_app.extensions["article_cache"].store(states.values(), ticket)
     return states
 
 
@@ -149,8 +147,9 @@ def path_ids(path):
 def count_comments(keys):
     """Approved-comment counts for several articles, 0 for unknown ones, in one query at most."""
     cache = current_app.extensions["article_cache"]
-    if not cache.is_usable:
-        # No copies (SQLite): two columns, not whole states (a sixth of a counts request).
+    ticket = cache.ticket()
+    if ticket is None:
+        # No copies: two columns, not whole states (a sixth of a counts request).
         counts = dict.fromkeys(keys, 0)
         placeholders = ", ".join("?" * len(counts))
         counts.update(read_rows(f"SELECT key, approved_count FROM articles WHERE key IN ({placeholders})", counts))
@@ -158,7 +157,7 @@ def count_comments(keys):
     states = {key: cache.lookup(key) for key in dict.fromkeys(keys)}
     missing = [key for key, state in states.items() if state is None]
     if missing:
-        states.update(read_article_states(missing))
+        states.update(read_article_states(missing, ticket))
     return {key: state.total for key, state in states.items()}
 
 
