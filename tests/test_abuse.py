@@ -175,6 +175,38 @@ def test_trusted_author_needs_the_key_not_just_the_email(app, client, moderator,
     assert wrong_email.status_code == 202
 
 
+def test_a_trusted_reply_and_a_new_key_are_stored_whole(app, client, moderator, instant_forms):
+    """A submission to an existing article writes in one statement on
+    PostgreSQL, in steps on SQLite (services/comments.py); either way the
+    reply gets its path and thread, the article its count and version (and
+    nothing else), and a new author key works."""
+    app.config["TRUSTED_AUTHORS_ENABLED"] = True
+    first = post(client, form_token=form_token(client))  # makes the article's row
+    client.post(f"{API}/comments/{first.json['id']}/approve", headers=moderator)
+    query = sa.text("SELECT approved_count, version, created_at, closed FROM articles WHERE key = :key")
+    with app.app_context():
+        before = db.session.execute(query, {"key": ARTICLE}).one()
+    reply = post(client, author_key=first.json["author_key"], parent_id=first.json["id"],
+                 form_token=form_token(client))
+    assert reply.status_code == 201 and reply.json["status"] == "approved" and reply.json["depth"] == 1
+    with app.app_context():
+        after = db.session.execute(query, {"key": ARTICLE}).one()
+        rows = {row.id: row for row in db.session.execute(sa.text(
+            "SELECT id, parent_id, thread_id, path, depth FROM comments WHERE id IN (:a, :b)"),
+            {"a": first.json["id"], "b": reply.json["id"]})}
+    parent, child = rows[first.json["id"]], rows[reply.json["id"]]
+    assert (child.parent_id, child.thread_id, child.depth) == (parent.id, parent.id, 1)
+    assert child.path == parent.path + f"{child.id:010d}"
+    assert (after.approved_count, after.version) == (before.approved_count + 1, before.version + 1)
+    assert (after.created_at, after.closed) == (before.created_at, before.closed)
+    newcomer = post(client, email="new.reader@example.org", form_token=form_token(client))
+    assert newcomer.status_code == 202 and newcomer.json["author_key"]
+    again = post(client, email="new.reader@example.org", author_key=newcomer.json["author_key"])
+    assert again.status_code == 202 and "author_key" not in again.json  # the key was recognised
+    listing = client.get(URL).json
+    assert [c["id"] for c in listing["comments"]] == [first.json["id"], reply.json["id"]]
+
+
 def test_trust_ends_with_a_comment_marked_spam(app, client, moderator, instant_forms):
     app.config["TRUSTED_AUTHORS_ENABLED"] = True
     first = post(client, form_token=form_token(client))

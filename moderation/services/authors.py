@@ -18,9 +18,15 @@ _KEY_OWNER = sa.select(_KEYS.c.email_key).where(_KEYS.c.key_hash == sa.bindparam
 
 def issue_author_key(email_key):
     """A new key for the address, stored hashed in the caller's transaction."""
-    key = secrets.token_urlsafe(AUTHOR_KEY_BYTES)
-    db.session.connection().execute(_INSERT_KEY, {"email_key": email_key, "key_hash": secret_digest(key)})
+    key, key_hash = new_author_key()
+    db.session.connection().execute(_INSERT_KEY, {"email_key": email_key, "key_hash": key_hash})
     return key
+
+
+def new_author_key():
+    """(key, the hash to store) of a new author key, for a caller that stores it itself."""
+    key = secrets.token_urlsafe(AUTHOR_KEY_BYTES)
+    return key, secret_digest(key)
 
 
 def is_valid_key(key, email_key):
