@@ -3,7 +3,9 @@
 import ipaddress
 from functools import lru_cache
 
+import orjson
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from ..extensions import db
 from ..models import BlockEntry, BlockKind
@@ -19,14 +21,27 @@ NORMALISERS = {
 }
 
 
-_ENTRIES = sa.select(BlockEntry.__table__.c.kind, BlockEntry.__table__.c.value).order_by(
-    BlockEntry.__table__.c.id)
+_TABLE = BlockEntry.__table__
+_ENTRIES = sa.select(_TABLE.c.kind, _TABLE.c.value).order_by(_TABLE.c.id)
 
 
-def load_blocklist():
-    """Every list, ready for the rules, in one query (read on every submission,
-    so that an edit applies at once in every worker)."""
-    return _as_blocklist(tuple(db.session.connection().execute(_ENTRIES).tuples()))
+def entries_as_json(dialect_name):
+    """A scalar subquery: every entry as a JSON array of [kind, value] pairs,
+    so that a submission reads the lists in the same statement as its article
+    (on every submission, so that an edit applies at once in every worker)."""
+    if dialect_name == "postgresql":
+        pairs = sa.func.json_build_array(_TABLE.c.kind, _TABLE.c.value)
+        aggregate = sa.func.json_agg(aggregate_order_by(pairs, _TABLE.c.id))
+        return sa.select(sa.func.coalesce(sa.cast(aggregate, sa.Text), "[]")).scalar_subquery()
+    # SQLite: json_group_array keeps the order of the rows it is given.
+    ordered = _ENTRIES.subquery()
+    return sa.select(sa.func.json_group_array(sa.func.json_array(ordered.c.kind, ordered.c.value))) \
+        .scalar_subquery()
+
+
+def blocklist_from_json(text):
+    """The rules' Blocklist for what entries_as_json() read."""
+    return _as_blocklist(tuple(tuple(pair) for pair in orjson.loads(text)))
 
 
 @lru_cache(maxsize=4)

@@ -3,19 +3,20 @@
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .. import sanitize
+from .. import rules, sanitize
 from ..errors import CommentsClosed, ValidationFailed
 from ..extensions import db
 from ..models import PATH_SEGMENT, Article, AuthorKey, Comment, Status, utcnow
 from ..privacy import avatar_key, normalise_email
 from ..reads import read_rows
-from . import authors
-from .screening import body_digest, screen_comment
+from . import authors, blocklist
+from .screening import body_digest, duplicate_exists, duplicate_parameters, screen_comment
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,6 @@ class SubmittedComment:
 # transaction): the ORM's unit of work cost more than the SQL it sent, about
 # half of a submission's time (PERFORMANCE.md budget; docs/performance.md).
 _COMMENTS, _ARTICLES = Comment.__table__, Article.__table__
-_ARTICLE_FOR_POST = sa.select(_ARTICLES.c.id, _ARTICLES.c.closed).where(_ARTICLES.c.key == sa.bindparam("key"))
 _INSERT_COMMENT = sa.insert(_COMMENTS).returning(_COMMENTS.c.id)
 _PLACE_COMMENT = sa.update(_COMMENTS).where(_COMMENTS.c.id == sa.bindparam("comment_id")).values(
     path=sa.bindparam("new_path"), thread_id=sa.bindparam("new_thread_id"),
@@ -225,18 +225,21 @@ def store_comment(article_key, data, client):
     # Sanitise before touching the database: the write lock is held only briefly.
     body_html = sanitize.render_body(data["body"])
     email_key = normalise_email(data["email"])
+    digest = body_digest(data["body"])
     one_statement = outside_a_transaction_block()
-    article = find_article_for_post(article_key) if one_statement else None
-    if article is None:
-        if one_statement:  # the first comment of an article: its row comes in the comment's transaction
+    facts = read_submission_facts(article_key, email_key, digest, data["body"])
+    if facts is None:  # the first comment of an article: its row comes in the comment's transaction
+        if one_statement:
             db.session.close()
             one_statement = False
-        article = article_for_post(article_key)
+        add_article_row(article_key)
+        facts = read_submission_facts(article_key, email_key, digest, data["body"])
+    article = facts.article
     if article.closed:
         raise CommentsClosed()
     parent_path = reply_position(article, data.get("parent_id"))
-    digest = body_digest(data["body"])
-    screening = screen_comment(article, data, email_key, digest, body_html.count("<a "), client)
+    screening = screen_comment(article, data, email_key, body_html.count("<a "), client,
+                               blocklist=facts.blocklist, is_duplicate=facts.is_duplicate)
     now = utcnow()
     comment = SubmittedComment(
         id=0, article_key=article.key, parent_id=path_ids(parent_path)[-1] if parent_path else None,
@@ -336,18 +339,33 @@ def _write_submission():
 _WRITE_SUBMISSION = _write_submission()
 
 
-def article_for_post(key):
-    """The article of a submission, its row created on first use."""
-    article = find_article_for_post(key)
-    if article is None:
-        add_article_row(key)
-        article = find_article_for_post(key)
-    return article
+@dataclass(frozen=True)
+class SubmissionFacts:
+    article: ArticleRef
+    is_duplicate: bool
+    blocklist: rules.Blocklist
 
 
-def find_article_for_post(key):
-    row = db.session.connection().execute(_ARTICLE_FOR_POST, {"key": key}).first()
-    return ArticleRef(row.id, key, bool(row.closed)) if row else None
+def read_submission_facts(key, email_key, digest, body):
+    """What a submission reads, in one statement: its article (None when the
+    row does not exist yet), whether this author posted this very body there
+    within the window, and the blocklist. On PostgreSQL each statement is a
+    round trip, and these were three."""
+    connection = db.session.connection()
+    row = connection.execute(_submission_facts(connection.dialect.name), {
+        "key": key, **duplicate_parameters(email_key, digest, body)}).first()
+    if row is None:
+        return None
+    return SubmissionFacts(ArticleRef(row.id, key, bool(row.closed)), bool(row.is_duplicate),
+                           blocklist.blocklist_from_json(row.blocklist))
+
+
+@cache
+def _submission_facts(dialect_name):
+    return sa.select(
+        _ARTICLES.c.id, _ARTICLES.c.closed, duplicate_exists(_ARTICLES.c.id).label("is_duplicate"),
+        blocklist.entries_as_json(dialect_name).label("blocklist"),
+    ).where(_ARTICLES.c.key == sa.bindparam("key"))
 
 
 def add_article_row(key):

@@ -1,6 +1,7 @@
-"""Runs the auto-moderation rules on a new comment: looks up the facts they
-need (blocklist, duplicates, the author's history, the form token) and
-turns their verdicts into a status with reasons."""
+"""Runs the auto-moderation rules on a new comment: gathers the facts they
+need (the blocklist and the duplicate check, which the submission reads with
+its article; the author's history; the form token) and turns their verdicts
+into a status with reasons."""
 
 import hashlib
 from dataclasses import dataclass
@@ -11,10 +12,9 @@ from flask import current_app
 
 from .. import rules
 from ..errors import Duplicate
-from ..extensions import db
 from ..forms import form_token_problem
 from ..models import Comment, utcnow
-from . import authors, blocklist
+from . import authors
 
 SETTINGS = ("LINKS_HOLD_THRESHOLD", "TRUSTED_AUTHORS_ENABLED", "TRUSTED_AUTHOR_MIN_APPROVED")
 
@@ -26,13 +26,15 @@ class Screening:
     has_valid_author_key: bool
 
 
-def screen_comment(article, data, email_key, digest, link_count, client):
-    """The status and reasons of a new comment; Duplicate if it was posted already."""
+def screen_comment(article, data, email_key, link_count, client, *, blocklist, is_duplicate):
+    """The status and reasons of a new comment; Duplicate if it was posted
+    already. The caller read the blocklist and the duplicate check with the
+    article (duplicate_exists())."""
     config = current_app.config
     has_key = authors.is_valid_key(data.get("author_key"), email_key)
     facts = rules.Facts(
-        blocklist=blocklist.load_blocklist(),
-        is_duplicate=is_duplicate(article.id, email_key, digest, data["body"]),
+        blocklist=blocklist,
+        is_duplicate=is_duplicate,
         author_history=authors.author_history(email_key) if has_key else None,
         form_problem=form_token_problem(
             data.get("form_token"), article.key, config["SECRET_KEY"],
@@ -54,16 +56,19 @@ def body_digest(body):
 
 
 _COMMENTS = Comment.__table__
-_SAME_BODY = sa.select(_COMMENTS.c.id).where(
-    _COMMENTS.c.article_id == sa.bindparam("article_id"), _COMMENTS.c.email_key == sa.bindparam("email_key"),
-    _COMMENTS.c.body_digest == sa.bindparam("digest"), _COMMENTS.c.created_at >= sa.bindparam("since"),
-    _COMMENTS.c.body_text == sa.bindparam("body"),
-).limit(1)
 
 
-def is_duplicate(article_id, email_key, digest, body):
-    """Whether this author posted this very body on this article within the window."""
+def duplicate_exists(article_id):
+    """An EXISTS for the article id given (a column or a parameter): this
+    author posted this very body on this article within the window. Its
+    parameters are email_key, digest, since and body (duplicate_parameters())."""
+    return sa.select(_COMMENTS.c.id).where(
+        _COMMENTS.c.article_id == article_id, _COMMENTS.c.email_key == sa.bindparam("email_key"),
+        _COMMENTS.c.body_digest == sa.bindparam("digest"), _COMMENTS.c.created_at >= sa.bindparam("since"),
+        _COMMENTS.c.body_text == sa.bindparam("body"),
+    ).exists()
+
+
+def duplicate_parameters(email_key, digest, body):
     since = utcnow() - timedelta(seconds=current_app.config["DUPLICATE_WINDOW"])
-    return db.session.connection().execute(_SAME_BODY, {
-        "article_id": article_id, "email_key": email_key, "digest": digest, "since": since, "body": body,
-    }).first() is not None
+    return {"email_key": email_key, "digest": digest, "since": since, "body": body}
