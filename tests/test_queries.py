@@ -130,3 +130,22 @@ def test_thread_page_query_uses_the_thread_index(app, make_comment, database_url
         db.session.rollback()
     assert "ix_comments_thread_order" in plan, plan
     assert "SCAN comments" not in plan and "Seq Scan" not in plan, plan
+
+
+def test_a_submissions_duplicate_check_uses_its_index(app, make_comment, database_url):
+    make_comment(ARTICLE)
+    is_sqlite = database_url.startswith("sqlite")
+    with app.app_context():
+        captured = []
+        sa.event.listen(db.engine, "before_cursor_execute",
+                        lambda c, cur, statement, params, ctx, many: captured.append((statement, params)))
+        comments.read_submission_facts(ARTICLE, "ann@example.org", "0" * 32, "Hello")
+        statement, params = captured[-1]
+        connection = db.session.connection()
+        if not is_sqlite:
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        explain = "EXPLAIN QUERY PLAN " if is_sqlite else "EXPLAIN "
+        plan = " ".join(str(row) for row in connection.exec_driver_sql(explain + statement, params))
+        db.session.rollback()
+    assert "ix_comments_duplicates" in plan, plan
+    assert "SCAN comments" not in plan and "Seq Scan on comments" not in plan, plan
