@@ -134,6 +134,19 @@ def test_this_workers_own_commit_is_seen_by_its_next_read(pg_app, monkeypatch):
     assert client.get(THREAD).json["total"] == 1
 
 
+def test_a_submission_outside_a_transaction_block_drops_the_copies_too(pg_app):
+    # The second comment of an article is written in one statement in
+    # autocommit (services/comments.py); its commit must still drop this
+    # worker's copies, as every commit does. A pending comment leaves the
+    # article row as it is, so no notification comes to do it instead.
+    client = pg_app.test_client()
+    assert client.post(THREAD, json=comment_fields()).status_code == 202
+    warm(pg_app, client)
+    assert cache_of(pg_app).entries
+    assert client.post(THREAD, json=comment_fields(body="Another one")).status_code == 202
+    assert not cache_of(pg_app).entries
+
+
 def test_copies_are_off_while_the_listener_is_down_and_back_after(pg_app, other_worker):
     reader = other_worker.test_client()
     warm(other_worker, reader)
