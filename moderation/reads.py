@@ -31,18 +31,17 @@ class _Reader:
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.engine = self.connection = self.pid = None
+        self.engine = self.connection = None
         self.taken_at = 0.0
         # Counts the connections taken: which one a data version belongs to.
         self.serial = 0
 
     def connection_for(self, engine):
         """The held connection for engine (taken anew when stale); call with the lock held."""
-        if (self.engine is not engine or self.pid != os.getpid()
-                or time.monotonic() - self.taken_at > HOLD_SECONDS):
+        if self.engine is not engine or time.monotonic() - self.taken_at > HOLD_SECONDS:
             self.release()
             self.connection = engine.raw_connection()
-            self.engine, self.taken_at, self.pid = engine, time.monotonic(), os.getpid()
+            self.engine, self.taken_at = engine, time.monotonic()
             self.serial += 1
             if engine.dialect.name == "postgresql":
                 # No BEGIN/ROLLBACK around a lone SELECT; the pool gets the
@@ -56,8 +55,8 @@ class _Reader:
         """Hand the connection back to its pool (or drop it, when broken)."""
         connection, engine = self.connection, self.engine
         self.connection = self.engine = None
-        if connection is None or self.pid != os.getpid():
-            return  # nothing held, or held by the parent of a fork: not ours to close
+        if connection is None:
+            return
         try:
             if broken:
                 connection.invalidate()
@@ -82,6 +81,17 @@ class _Reader:
 
 _READER = _Reader()
 atexit.register(_READER.release_at_exit)
+
+
+def _after_fork_in_child():
+    # The parent's connection is not the child's to use or to close: the
+    # child takes its own at its first read. (Checked here once, not with a
+    # getpid() on every read: a system call in the hottest path.)
+    _READER.lock = threading.Lock()
+    _READER.connection = _READER.engine = None
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def read_rows(sql, params):

@@ -3,7 +3,9 @@ request, replaced after the database drops it, never shared by two threads,
 and closed with its engine. On a file SQLite database and on PostgreSQL (an
 in-memory database reads through its pool's single connection instead)."""
 
+import os
 import threading
+import warnings
 
 import pytest
 import sqlalchemy as sa
@@ -107,3 +109,21 @@ def test_disposing_the_engine_closes_the_held_connection(served):
         with pytest.raises(Exception, match="closed"):
             held.execute("SELECT 1")
     assert count_of(client) == 0
+
+
+def test_a_forked_child_does_not_use_its_parents_connection(served):
+    assert count_of(served.test_client()) == 0
+    assert driver_connection() is not None
+    reader, writer = os.pipe()
+    with warnings.catch_warnings():  # Python 3.12+ warns on fork with threads; the child only writes
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: report what it would read on, then leave at once
+        free = reads._READER.lock.acquire(blocking=False)
+        os.write(writer, b"own" if reads._READER.connection is None and free else b"parent's")
+        os._exit(0)
+    os.close(writer)
+    os.waitpid(pid, 0)
+    assert os.read(reader, 10) == b"own"
+    os.close(reader)
+    assert driver_connection() is not None  # the parent keeps its own
