@@ -117,18 +117,8 @@ def test_thread_page_query_uses_the_thread_index(app, make_comment, database_url
     make_comment(ARTICLE)
     is_sqlite = database_url.startswith("sqlite")
     with app.app_context():
-        captured = []
-        sa.event.listen(db.engine, "before_cursor_execute",
-                        lambda c, cur, statement, params, ctx, many: captured.append((statement, params)))
-        comments.list_thread(comments.find_article_state(ARTICLE), limit=50)
-        statement, params = captured[-1]
-        connection = db.session.connection()
-        if not is_sqlite:
-            # A few test rows are cheaper to scan: ask whether the index *can* serve the query.
-            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-        explain = "EXPLAIN QUERY PLAN " if is_sqlite else "EXPLAIN "
-        plan = " ".join(str(row) for row in connection.exec_driver_sql(explain + statement, params))
-        db.session.rollback()
+        plan = plan_of_last_statement(is_sqlite, lambda: comments.list_thread(
+            comments.find_article_state(ARTICLE), limit=50))
     assert "ix_comments_thread_order" in plan, plan
     assert "SCAN comments" not in plan and "Seq Scan" not in plan, plan
 
@@ -148,16 +138,30 @@ def test_a_submissions_duplicate_check_uses_its_index(app, make_comment, databas
         if not is_sqlite:
             db.session.execute(sa.text("ANALYZE comments"))
             db.session.commit()
-        captured = []
-        sa.event.listen(db.engine, "before_cursor_execute",
-                        lambda c, cur, statement, params, ctx, many: captured.append((statement, params)))
-        comments.read_submission_facts(ARTICLE, "ann@example.org", "0" * 32, "Hello")
-        statement, params = captured[-1]
-        connection = db.session.connection()
-        if not is_sqlite:
-            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-        explain = "EXPLAIN QUERY PLAN " if is_sqlite else "EXPLAIN "
-        plan = " ".join(str(row) for row in connection.exec_driver_sql(explain + statement, params))
-        db.session.rollback()
+        plan = plan_of_last_statement(is_sqlite, lambda: comments.read_submission_facts(
+            ARTICLE, "ann@example.org", "0" * 32, "Hello"))
     assert "ix_comments_duplicates" in plan, plan
     assert "SCAN comments" not in plan and "Seq Scan on comments" not in plan, plan
+
+
+def plan_of_last_statement(is_sqlite, run):
+    """The database's plan for the last statement run() sends (in an app context)."""
+    captured = []
+
+    def capture(conn, cursor, statement, params, context, executemany):
+        captured.append((statement, params))
+
+    sa.event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        run()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", capture)
+    statement, params = captured[-1]
+    connection = db.session.connection()
+    if not is_sqlite:
+        # A few test rows are cheaper to scan: ask whether the index *can* serve the query.
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    explain = "EXPLAIN QUERY PLAN " if is_sqlite else "EXPLAIN "
+    plan = " ".join(str(row) for row in connection.exec_driver_sql(explain + statement, params))
+    db.session.rollback()
+    return plan
