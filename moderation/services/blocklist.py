@@ -39,16 +39,12 @@ def entries_as_json(dialect_name):
         .scalar_subquery()
 
 
-def blocklist_from_json(text):
-    """The rules' Blocklist for what entries_as_json() read."""
-    return _as_blocklist(tuple(tuple(pair) for pair in orjson.loads(text)))
-
-
 @lru_cache(maxsize=4)
-def _as_blocklist(rows):
-    """The rules' Blocklist for the rows as read; built again only when they change."""
+def blocklist_from_json(text):
+    """The rules' Blocklist for what entries_as_json() read; parsed and built
+    again only when the lists change."""
     entries = {kind: set() for kind in BlockKind}
-    for kind, value in rows:
+    for kind, value in orjson.loads(text):
         entries[BlockKind(kind)].add(value)
     return Blocklist(
         words=frozenset(entries[BlockKind.WORD]), emails=frozenset(entries[BlockKind.EMAIL]),
