@@ -1,5 +1,6 @@
-"""Read-only statements of the hot read paths (article state, counts),
-straight on the database driver.
+"""The hot statements, straight on the database driver: the read paths'
+row reads (article state, counts) and, on PostgreSQL, a submission's read
+and write (services/comments.py).
 
 A cached thread page or a 304 costs one indexed row read, which SQLite runs
 in about 10 µs (while the worker holds a copy of the row, article_cache.py:
@@ -7,9 +8,9 @@ on SQLite a data-version check instead, on PostgreSQL nothing); SQLAlchemy's
 statement layer, a pool checkout and return, and on PostgreSQL a
 BEGIN/ROLLBACK pair cost many times that (PERFORMANCE.md: at this budget
 every layer shows). So each worker process keeps one connection
-for these reads, in autocommit mode, and gives it back to the pool now and
-then so that the pool's recycling rules still apply to it. A thread that
-finds it in use (threaded servers) reads through the pool as usual.
+for these statements, in autocommit mode, and gives it back to the pool now
+and then so that the pool's recycling rules still apply to it. A thread that
+finds it in use (threaded servers) runs its statement on a pooled connection.
 """
 
 import atexit
@@ -21,13 +22,13 @@ import sqlalchemy as sa
 
 from .extensions import db
 
-# How long the process keeps its reading connection before handing it back
+# How long the process keeps its connection before handing it back
 # to the pool (which recycles connections older than pool_recycle).
 HOLD_SECONDS = 60
 
 
 class _Reader:
-    """The process's reading connection, checked out of the engine's pool."""
+    """The process's held connection, checked out of the engine's pool."""
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -44,8 +45,9 @@ class _Reader:
             self.engine, self.taken_at = engine, time.monotonic()
             self.serial += 1
             if engine.dialect.name == "postgresql":
-                # No BEGIN/ROLLBACK around a lone SELECT; the pool gets the
-                # connection back in its default mode (release).
+                # No BEGIN/ROLLBACK around a lone SELECT, and a write commits
+                # by itself; the pool gets the connection back in its default
+                # mode (release).
                 self.connection.driver_connection.autocommit = True
             if not sa.event.contains(engine, "engine_disposed", self.on_dispose):
                 sa.event.listen(engine, "engine_disposed", self.on_dispose)
@@ -57,15 +59,10 @@ class _Reader:
         self.connection = self.engine = None
         if connection is None:
             return
-        try:
-            if broken:
-                connection.invalidate()
-                return
-            if engine.dialect.name == "postgresql":
-                connection.driver_connection.autocommit = False
-            connection.close()
-        except Exception:  # a dead connection may fail to reset: drop it instead
+        if broken:
             connection.invalidate()
+        else:
+            _give_back(connection, engine)
 
     def on_dispose(self, engine):
         # The engine has a new pool by now: close the connection, since
@@ -99,8 +96,49 @@ def read_rows(sql, params):
     engine = db.engine
     if engine.dialect.paramstyle != "qmark":
         sql = sql.replace("?", "%s")
-    held = _read_held(engine, sql, params)
-    return held[1] if held is not None else _read_pooled(engine, sql, params)
+    return _run(engine, sql, tuple(params), retry=True)
+
+
+class DriverStatement:
+    """A Core statement to run straight on the driver, compiled once per
+    dialect: its SQL as SQLAlchemy writes it, and its parameters as
+    SQLAlchemy would send them (the statement's constants added, each value
+    converted by its column type), without SQLAlchemy's per-execution layers.
+    The rows come back as the driver gives them."""
+
+    def __init__(self, statement):
+        self.statement = statement
+        self._compiled = {}
+
+    def rows(self, values, *, retry):
+        """Rows of the statement for values. retry: run it once more on a
+        fresh connection when the held one turns out dead (never for a write:
+        it may have committed before the connection broke)."""
+        engine = db.engine
+        compiled, converters = self._compiled_for(engine.dialect)
+        params = compiled.construct_params(values)
+        for name, convert in converters.items():
+            params[name] = convert(params[name])
+        if compiled.positional:
+            params = tuple(params[name] for name in compiled.positiontup)
+        return _run(engine, compiled.string, params, retry=retry)
+
+    def _compiled_for(self, dialect):
+        key = (dialect.name, dialect.driver)
+        if key not in self._compiled:
+            compiled = self.statement.compile(dialect=dialect)
+            converters = {}
+            for bind, name in compiled.bind_names.items():
+                convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
+                if convert is not None:
+                    converters[name] = convert
+            self._compiled[key] = compiled, converters
+        return self._compiled[key]
+
+
+def _run(engine, sql, params, *, retry):
+    held = _run_held(engine, sql, params, retry=retry)
+    return held[1] if held is not None else _run_pooled(engine, sql, params)
 
 
 def data_version():
@@ -108,15 +146,15 @@ def data_version():
     that connection: the pair changes when any other connection commits to the
     database (SQLite's own guarantee) or when the held connection is replaced.
     None while another thread of this process holds the connection."""
-    held = _read_held(db.engine, "PRAGMA data_version", ())
+    held = _run_held(db.engine, "PRAGMA data_version", (), retry=True)
     return None if held is None else (held[0], held[1][0][0])
 
 
-def _read_held(engine, sql, params):
-    """(the connection's number, rows) read on the held connection, or None
-    when there is none to use: an in-memory SQLite database lives in the
-    pool's single connection, and another thread of this process may be
-    reading on it (that thread's caller then reads through the pool)."""
+def _run_held(engine, sql, params, *, retry):
+    """(the connection's number, rows) of a statement on the held connection,
+    or None when there is none to use: an in-memory SQLite database lives in
+    the pool's single connection, and another thread of this process may be
+    using it (that thread's caller then goes through the pool)."""
     if not isinstance(engine.pool, sa.pool.QueuePool) or not _READER.lock.acquire(blocking=False):
         return None
     try:
@@ -129,25 +167,37 @@ def _read_held(engine, sql, params):
                 _READER.release(broken=True)
                 # A server restart drops every idle connection: one fresh try, as
                 # a pool pre-ping would have made, then the error is the caller's.
-                if attempt == 2 or not disconnected:
+                if attempt == 2 or not disconnected or not retry:
                     raise
         raise AssertionError("unreachable")
     finally:
         _READER.lock.release()
 
 
-def _read_pooled(engine, sql, params):
+def _run_pooled(engine, sql, params):
     connection = engine.raw_connection()
     try:
+        if engine.dialect.name == "postgresql":  # as on the held connection: no BEGIN
+            connection.driver_connection.autocommit = True
         return _execute(connection, sql, params)
     finally:
+        _give_back(connection, engine)
+
+
+def _give_back(connection, engine):
+    """Return a connection to the pool in the pool's default mode."""
+    try:
+        if engine.dialect.name == "postgresql":
+            connection.driver_connection.autocommit = False
         connection.close()
+    except Exception:  # a dead connection may fail to reset: drop it instead
+        connection.invalidate()
 
 
 def _execute(connection, sql, params):
     cursor = connection.cursor()
     try:
-        cursor.execute(sql, tuple(params))
-        return cursor.fetchall()
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
     finally:
         cursor.close()

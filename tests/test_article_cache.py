@@ -143,17 +143,28 @@ def test_this_workers_own_commit_is_seen_by_its_next_read(pg_app, monkeypatch):
     assert client.get(THREAD).json["total"] == 1
 
 
-def test_a_submission_outside_a_transaction_block_drops_the_copies_too(pg_app):
-    # The second comment of an article is written in one statement in
-    # autocommit (services/comments.py); its commit must still drop this
-    # worker's copies, as every commit does. A pending comment leaves the
-    # article row as it is, so no notification comes to do it instead.
+def test_a_submission_on_the_driver_drops_the_copy_it_changes(pg_app, monkeypatch):
+    # The second comment of an article is written straight on the driver, in
+    # one statement (services/comments.py): no session commit drops the
+    # copies, so the submission must drop what it changes itself, at once,
+    # as if the notification were slow to come. A pending comment changes
+    # no article row, so the copies stay.
+    hear = article_cache._Listener.on_notify
+    monkeypatch.setattr(article_cache._Listener, "on_notify", lambda self, notify: (
+        hear(self, notify) if notify.payload.startswith(article_cache.PROBE_PREFIX) else None))
+    pg_app.config.update(TRUSTED_AUTHORS_ENABLED=True, FORM_MIN_SECONDS=0)
     client = pg_app.test_client()
-    assert client.post(THREAD, json=comment_fields()).status_code == 202
+    first = post_and_approve(pg_app)
     warm(pg_app, client)
-    assert cache_of(pg_app).entries
-    assert client.post(THREAD, json=comment_fields(body="Another one")).status_code == 202
-    assert not cache_of(pg_app).entries
+    assert client.post(THREAD, json=comment_fields(body="Still pending")).status_code == 202
+    assert cache_of(pg_app).lookup(ARTICLE) is not None
+    token = client.get(f"/api/v1/articles/{ARTICLE}/form-token").json["form_token"]
+    author_key = client.post(THREAD, json=comment_fields(body="Another")).json["author_key"]
+    trusted = client.post(THREAD, json=comment_fields(body="Trusted", author_key=author_key, form_token=token))
+    assert trusted.status_code == 201, trusted.json
+    assert cache_of(pg_app).lookup(ARTICLE) is None
+    listing = client.get(THREAD).json
+    assert listing["total"] == 2 and [c["id"] for c in listing["comments"]] == [first, trusted.json["id"]]
 
 
 def test_copies_are_off_while_the_listener_is_down_and_back_after(pg_app, other_worker):

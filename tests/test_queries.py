@@ -5,7 +5,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from moderation import article_cache
+from moderation import reads
 from moderation.extensions import db
 from moderation.models import Comment
 from moderation.services import comments
@@ -17,26 +17,18 @@ DATA_VERSION = "PRAGMA data_version"
 @pytest.fixture
 def statements(app, monkeypatch):
     """Collects the SQL statements the app runs while the test makes requests:
-    through SQLAlchemy (engine events) and straight on the driver (read_rows,
-    SQLite's data-version check)."""
+    through SQLAlchemy (engine events) and straight on the driver (reads.py)."""
     seen = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
         seen.append(statement)
 
-    def read_rows(sql, params):
+    def execute(connection, sql, params):
         seen.append(sql)
-        return real_read_rows(sql, params)
+        return real_execute(connection, sql, params)
 
-    def data_version():
-        version = real_data_version()
-        if version is not None:  # else it was not asked (an in-memory database)
-            seen.append(DATA_VERSION)
-        return version
-
-    real_read_rows, real_data_version = comments.read_rows, article_cache.data_version
-    monkeypatch.setattr(comments, "read_rows", read_rows)
-    monkeypatch.setattr(article_cache, "data_version", data_version)
+    real_execute = reads._execute
+    monkeypatch.setattr(reads, "_execute", execute)
     with app.app_context():
         engine = db.engine
     sa.event.listen(engine, "before_cursor_execute", record)
@@ -95,18 +87,18 @@ def test_counts_run_one_statement_for_many_articles(client, make_comment, statem
 
 def test_a_submission_sends_a_fixed_set_of_statements(app, post_comment, make_comment, statements):
     """Reads, one INSERT and the path UPDATE: no ORM reload after the commit, and
-    no more work as the author or the article accumulate comments."""
-    make_comment(ARTICLE)
+    no more work as the author or the article accumulate comments, nor for a reply."""
+    parent = make_comment(ARTICLE)
     seen = []
-    for _ in range(3):
+    for reply_to in (None, None, parent):
         statements.clear()
-        assert post_comment(ARTICLE).status_code == 202
+        assert post_comment(ARTICLE, parent_id=reply_to).status_code == 202
         seen.append([s.split()[0].upper() for s in statements if s.split()[0].upper() != "BEGIN"])
     assert seen[0] == seen[1] == seen[2], seen
-    # The article with the duplicate check and the blocklist; then on SQLite
-    # comment, path and author key in a transaction, on PostgreSQL all three
-    # in one statement outside a transaction block (no BEGIN, no COMMIT:
-    # services/comments.py).
+    # The article with the duplicate check, the blocklist and the parent's
+    # path; then on SQLite comment, path and author key in a transaction, on
+    # PostgreSQL all three in one statement outside a transaction block (no
+    # BEGIN, no COMMIT: services/comments.py).
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         assert seen[0] == ["SELECT", "INSERT", "UPDATE", "INSERT"], seen[0]
     else:
@@ -139,7 +131,7 @@ def test_a_submissions_duplicate_check_uses_its_index(app, make_comment, databas
             db.session.execute(sa.text("ANALYZE comments"))
             db.session.commit()
         plan = plan_of_last_statement(is_sqlite, lambda: comments.read_submission_facts(
-            ARTICLE, "ann@example.org", "0" * 32, "Hello"))
+            ARTICLE, "ann@example.org", "0" * 32, {"body": "Hello"}))
     assert "ix_comments_duplicates" in plan, plan
     assert "SCAN comments" not in plan and "Seq Scan on comments" not in plan, plan
 

@@ -1,7 +1,8 @@
-"""The hot reads' held connection (moderation/reads.py): reused from request to
-request, replaced after the database drops it, never shared by two threads,
-and closed with its engine. On a file SQLite database and on PostgreSQL (an
-in-memory database reads through its pool's single connection instead)."""
+"""The held connection of the hot statements (moderation/reads.py): reused
+from request to request, replaced after the database drops it, never shared
+by two threads, and closed with its engine. On a file SQLite database and
+on PostgreSQL (an in-memory database reads through its pool's single
+connection instead)."""
 
 import os
 import threading
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 
 from moderation import reads
 from moderation.extensions import db
+from moderation.services import comments
 from tests.conftest import comment_fields, running_app
 
 ARTICLE = "reads/held"
@@ -127,3 +129,71 @@ def test_a_forked_child_does_not_use_its_parents_connection(served):
     assert os.read(reader, 10) == b"own"
     os.close(reader)
     assert driver_connection() is not None  # the parent keeps its own
+
+
+# A PostgreSQL submission reads and writes on the same held connection
+# (services/comments.py), so the write has the same fallbacks, but one retry less.
+
+@pytest.fixture
+def pg_served(postgres_url, tmp_path):
+    # Two connections: the held one, and one for whoever finds it in use.
+    with running_app(postgres_url, tmp_path, SQLALCHEMY_ENGINE_OPTIONS={
+            "pool_size": 2, "max_overflow": 0}) as app:
+        yield app
+
+
+def stored_bodies(app):
+    with app.app_context():
+        return db.session.execute(sa.text("SELECT body_text FROM comments ORDER BY id")).scalars().all()
+
+
+def post(client, body):
+    return client.post(f"/api/v1/articles/{ARTICLE}/comments", json=comment_fields(body=body))
+
+
+def test_a_submission_writes_on_a_pooled_connection_while_the_held_one_is_in_use(pg_served):
+    client = pg_served.test_client()
+    assert post(client, "First").status_code == 202  # makes the article row, in a transaction
+    held = driver_connection()
+    answers = []
+    reads._READER.lock.acquire()  # as if another request were using it right now
+    try:
+        worker = threading.Thread(target=lambda: answers.append(post(pg_served.test_client(), "Second")))
+        worker.start()
+        worker.join(10)
+    finally:
+        reads._READER.lock.release()
+    assert [answer.status_code for answer in answers] == [202]
+    assert stored_bodies(pg_served) == ["First", "Second"]
+    assert driver_connection() is held
+    # The pooled connection went back in the pool's own mode: a session's
+    # transaction on it is still one, and its rollback undoes its write.
+    with pg_served.app_context():
+        db.session.execute(sa.text("UPDATE comments SET body_text = 'changed'"))
+        db.session.rollback()
+    assert stored_bodies(pg_served) == ["First", "Second"]
+
+
+def test_a_write_is_not_sent_twice_when_its_connection_dies(pg_served, monkeypatch):
+    # The connection dies between the submission's read and its write. A
+    # write that fails so may have committed before the answer was lost:
+    # sending it again could store the comment twice, so the client gets
+    # the error (and may post again; the duplicate check guards that).
+    client = pg_served.test_client()
+    assert post(client, "First").status_code == 202
+
+    def screen_then_lose_the_connection(*args, **kwargs):
+        with pg_served.app_context():
+            db.session.execute(sa.text("SELECT pg_terminate_backend(:pid)"),
+                               {"pid": driver_connection().info.backend_pid})
+            db.session.commit()
+        return screen(*args, **kwargs)
+
+    screen = comments.screen_comment
+    monkeypatch.setattr(comments, "screen_comment", screen_then_lose_the_connection)
+    response = post(client, "Second")
+    assert response.status_code == 500 and response.json["error"]["code"] == "internal_error"
+    monkeypatch.setattr(comments, "screen_comment", screen)
+    assert stored_bodies(pg_served) == ["First"]
+    assert post(client, "Second").status_code == 202  # on a fresh connection
+    assert stored_bodies(pg_served) == ["First", "Second"]

@@ -14,7 +14,7 @@ from ..errors import CommentsClosed, ValidationFailed
 from ..extensions import db
 from ..models import PATH_SEGMENT, Article, AuthorKey, Comment, Status, utcnow
 from ..privacy import avatar_key, normalise_email
-from ..reads import read_rows
+from ..reads import DriverStatement, read_rows
 from . import authors, blocklist
 from .screening import body_digest, duplicate_exists, duplicate_parameters, screen_comment
 
@@ -207,9 +207,6 @@ _PLACE_COMMENT = sa.update(_COMMENTS).where(_COMMENTS.c.id == sa.bindparam("comm
 # article at the same moment must not lose an increment.
 _COUNT_APPROVED = sa.update(_ARTICLES).where(_ARTICLES.c.id == sa.bindparam("article_id")).values(
     approved_count=_ARTICLES.c.approved_count + 1, version=_ARTICLES.c.version + 1)
-_PARENT_PATH = sa.select(_COMMENTS.c.path).where(
-    _COMMENTS.c.id == sa.bindparam("parent_id"), _COMMENTS.c.article_id == sa.bindparam("article_id"),
-    _COMMENTS.c.status == Status.APPROVED)
 
 
 @dataclass(frozen=True)
@@ -226,18 +223,16 @@ def store_comment(article_key, data, client):
     body_html = sanitize.render_body(data["body"])
     email_key = normalise_email(data["email"])
     digest = body_digest(data["body"])
-    one_statement = outside_a_transaction_block()
-    facts = read_submission_facts(article_key, email_key, digest, data["body"])
+    on_driver = writes_on_the_driver()
+    facts = read_submission_facts(article_key, email_key, digest, data, on_driver=on_driver)
     if facts is None:  # the first comment of an article: its row comes in the comment's transaction
-        if one_statement:
-            db.session.close()
-            one_statement = False
+        on_driver = False
         add_article_row(article_key)
-        facts = read_submission_facts(article_key, email_key, digest, data["body"])
+        facts = read_submission_facts(article_key, email_key, digest, data, on_driver=False)
     article = facts.article
     if article.closed:
         raise CommentsClosed()
-    parent_path = reply_position(article, data.get("parent_id"))
+    parent_path = reply_position(data.get("parent_id"), facts.parent_path)
     screening = screen_comment(article, data, email_key, body_html.count("<a "), client,
                                blocklist=facts.blocklist, is_duplicate=facts.is_duplicate)
     now = utcnow()
@@ -253,9 +248,11 @@ def store_comment(article_key, data, client):
         "body_text": data["body"], "body_html": body_html, "body_digest": digest,
         "ip": client.ip, "user_agent": client.user_agent, "created_at": now, "updated_at": now,
     }
-    write = write_in_one_statement if one_statement else write_in_steps
-    comment.id = write(comment, values, parent_path, screening)
-    db.session.commit()
+    if on_driver:
+        comment.id = write_in_one_statement(comment, values, parent_path, screening)
+    else:
+        comment.id = write_in_steps(comment, values, parent_path, screening)
+        db.session.commit()
     return comment
 
 
@@ -276,30 +273,34 @@ def write_in_steps(comment, values, parent_path, screening):
 
 
 def write_in_one_statement(comment, values, parent_path, screening):
-    """The same writes as one PostgreSQL statement, atomic on its own (autocommit)."""
+    """The same writes as one PostgreSQL statement on the driver, atomic on its own (autocommit)."""
     issue_key = not screening.has_valid_author_key
     key, key_hash = authors.new_author_key() if issue_key else (None, None)
     values = {**values, "parent_id": comment.parent_id, "depth": comment.depth, "key_hash": key_hash}
-    comment_id = db.session.connection().execute(_WRITE_SUBMISSION, {
+    [(comment_id,)] = _WRITE_SUBMISSION.rows({
         **{f"new_{name}": value for name, value in values.items()},
         "parent_path": parent_path, "parent_thread_id": int(parent_path[:PATH_SEGMENT]) if parent_path else None,
         "count_approved": comment.is_approved, "issue_key": issue_key,
-    }).scalar_one()
+    }, retry=False)
     comment.issued_author_key = key
+    if comment.is_approved:
+        # Read-your-writes in this worker, as a commit of the session gives
+        # (article_cache.py); a pending comment leaves the article row as it is.
+        current_app.extensions["article_cache"].forget(comment.article_key)
     return comment_id
 
 
-def outside_a_transaction_block():
-    """Whether this submission may read and write outside a transaction block:
-    on PostgreSQL, each round trip to the server costs about 0.1 ms, and
-    BEGIN, the path, the count, the author key and COMMIT were five of them.
-    Then the reads each see the latest commits, as they would in a READ
-    COMMITTED transaction, and the writes go in one statement, atomic on its
-    own. Not when the caller has a transaction open."""
-    if db.session.get_bind().dialect.name != "postgresql" or db.session().in_transaction():
-        return False
-    db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    return True
+def writes_on_the_driver():
+    """Whether this submission may read and write straight on the driver,
+    outside a transaction block: on PostgreSQL, each round trip to the
+    server costs about 0.1 ms, and BEGIN, the path, the count, the author key
+    and COMMIT were five of them, and SQLAlchemy's session and statement
+    layers cost about 0.2 ms more. Then the reads see the latest commits, as they would
+    in a READ COMMITTED transaction, and the writes go in one statement,
+    atomic on its own. Not when the caller has a transaction open, and not
+    on SQLite, whose data version (article_cache.py) must see every write
+    as another connection's."""
+    return db.session.get_bind().dialect.name == "postgresql" and not db.session().in_transaction()
 
 
 def _write_submission():
@@ -336,7 +337,7 @@ def _write_submission():
     return sa.select(comment.c.id).add_cte(counted, issued)
 
 
-_WRITE_SUBMISSION = _write_submission()
+_WRITE_SUBMISSION = DriverStatement(_write_submission())
 
 
 @dataclass(frozen=True)
@@ -344,28 +345,42 @@ class SubmissionFacts:
     article: ArticleRef
     is_duplicate: bool
     blocklist: rules.Blocklist
+    # The path of the approved comment of this article that data["parent_id"] names.
+    parent_path: str | None
 
 
-def read_submission_facts(key, email_key, digest, body):
+def read_submission_facts(key, email_key, digest, data, *, on_driver=False):
     """What a submission reads, in one statement: its article (None when the
     row does not exist yet), whether this author posted this very body there
-    within the window, and the blocklist. On PostgreSQL each statement is a
-    round trip, and these were three."""
-    connection = db.session.connection()
-    row = connection.execute(_submission_facts(connection.dialect.name), {
-        "key": key, **duplicate_parameters(email_key, digest, body)}).first()
-    if row is None:
+    within the window, the blocklist, and the place of the comment it replies
+    to. On PostgreSQL each statement is a round trip, and these were four."""
+    values = {"key": key, "parent_id": data.get("parent_id"),
+              **duplicate_parameters(email_key, digest, data["body"])}
+    if on_driver:
+        rows = _DRIVER_FACTS.rows(values, retry=True)
+    else:
+        connection = db.session.connection()
+        rows = connection.execute(_submission_facts(connection.dialect.name), values).all()
+    if not rows:
         return None
-    return SubmissionFacts(ArticleRef(row.id, key, bool(row.closed)), bool(row.is_duplicate),
-                           blocklist.blocklist_from_json(row.blocklist))
+    article_id, closed, is_duplicate, entries, parent_path = rows[0]
+    return SubmissionFacts(ArticleRef(article_id, key, bool(closed)), bool(is_duplicate),
+                           blocklist.blocklist_from_json(entries), parent_path)
 
 
 @cache
 def _submission_facts(dialect_name):
+    parent_path = sa.select(_COMMENTS.c.path).where(
+        _COMMENTS.c.id == sa.bindparam("parent_id", type_=_COMMENTS.c.id.type),
+        _COMMENTS.c.article_id == _ARTICLES.c.id, _COMMENTS.c.status == Status.APPROVED,
+    ).scalar_subquery()
     return sa.select(
         _ARTICLES.c.id, _ARTICLES.c.closed, duplicate_exists(_ARTICLES.c.id).label("is_duplicate"),
-        blocklist.entries_as_json(dialect_name).label("blocklist"),
+        blocklist.entries_as_json(dialect_name).label("blocklist"), parent_path.label("parent_path"),
     ).where(_ARTICLES.c.key == sa.bindparam("key"))
+
+
+_DRIVER_FACTS = DriverStatement(_submission_facts("postgresql"))
 
 
 def add_article_row(key):
@@ -384,13 +399,12 @@ def ensure_article(key):
     return article
 
 
-def reply_position(article, parent_id):
-    """The path under which a reply goes; beyond MAX_THREAD_DEPTH it joins
-    the deepest allowed level instead of being refused."""
+def reply_position(parent_id, parent_path):
+    """The path under which a reply goes (parent_path: the parent's, read
+    with the article); beyond MAX_THREAD_DEPTH it joins the deepest allowed
+    level instead of being refused."""
     if parent_id is None:
         return ""
-    parent_path = db.session.connection().execute(
-        _PARENT_PATH, {"parent_id": parent_id, "article_id": article.id}).scalar()
     if parent_path is None:
         raise ValidationFailed(fields={"parent_id": ["Must be an approved comment on this article."]})
     return parent_path[:current_app.config["MAX_THREAD_DEPTH"] * PATH_SEGMENT]
