@@ -65,6 +65,15 @@ class CommentResponse(Response):
     # (public_headers): the after-request hooks then leave them alone.
     headers_complete = False
 
+    def get_wsgi_response(self, environ):
+        """A complete answer goes out with its headers as built: werkzeug
+        would copy them, checking each value again, and on a 304 rebuild
+        the list once more to drop the body's headers, which a 304 of ours
+        never has (not_modified)."""
+        if not self.headers_complete:
+            return super().get_wsgi_response(environ)
+        return self.get_app_iter(environ), self.status, self.headers.to_wsgi_list()
+
 
 class CommentApp(Flask):
     json_provider_class = OrjsonProvider
@@ -140,8 +149,11 @@ def not_modified(etag):
     # The common forms (our own tag, weak or not) without werkzeug's parser.
     if header not in (quoted, f"W/{quoted}") and not request.if_none_match.contains_weak(etag):
         return None
-    # A 304 carries the caching headers its 200 would (RFC 9110, 15.4.5).
-    return complete(current_app.response_class(status=304, headers=public_headers(quoted)))
+    # A 304 carries the caching headers its 200 would (RFC 9110, 15.4.5),
+    # and no Content-Type (werkzeug adds its default).
+    response = current_app.response_class(status=304, headers=public_headers(quoted))
+    del response.headers["Content-Type"]
+    return complete(response)
 
 
 @dataclass(frozen=True)

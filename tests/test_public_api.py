@@ -129,6 +129,12 @@ def test_etag_and_304_and_cache_control(client, make_comment, moderator):
     assert again.status_code == 304 and again.data == b""
     # The caching headers the 200 would carry (RFC 9110): a browser refreshes its copy's.
     assert again.headers["ETag"] == etag and again.headers["Cache-Control"] == first.headers["Cache-Control"]
+    # None of the body's own headers, which would describe a body it lacks.
+    assert "Content-Type" not in again.headers and "Content-Length" not in again.headers
+    assert again.headers["Content-Security-Policy"] == first.headers["Content-Security-Policy"]
+    head = client.head(URL)
+    assert head.status_code == 200 and head.data == b"" and head.headers["ETag"] == etag
+    assert head.headers["Content-Length"] == first.headers["Content-Length"] == str(len(first.data))
     for header in (f"W/{etag}", f'"other", {etag}', "*"):
         assert client.get(URL, headers={"If-None-Match": header}).status_code == 304, header
     for header in ('"other"', etag[:-2] + '"', f"{etag}x"):
