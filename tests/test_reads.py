@@ -4,15 +4,18 @@ by two threads, and closed with its engine. On a file SQLite database and
 on PostgreSQL (an in-memory database reads through its pool's single
 connection instead)."""
 
+import json
 import os
 import threading
 import warnings
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
 
 from moderation import reads
 from moderation.extensions import db
+from moderation.models import Comment, Status
 from moderation.services import comments
 from tests.conftest import comment_fields, running_app
 
@@ -197,3 +200,24 @@ def test_a_write_is_not_sent_twice_when_its_connection_dies(pg_served, monkeypat
     assert stored_bodies(pg_served) == ["First"]
     assert post(client, "Second").status_code == 202  # on a fresh connection
     assert stored_bodies(pg_served) == ["First", "Second"]
+
+
+def test_a_driver_statement_sends_what_sqlalchemy_would(served):
+    # Each value converted by its column's type (an enum's value, an aware
+    # time as naive UTC, a list as JSON), the statement's own constants
+    # added, and the placeholders each driver expects (named on PostgreSQL,
+    # ? on SQLite).
+    columns = Comment.__table__.c
+    statement = reads.DriverStatement(sa.select(
+        sa.bindparam("status", type_=columns.status.type),
+        sa.bindparam("when", type_=columns.created_at.type),
+        sa.cast(sa.bindparam("reasons", type_=columns.reasons.type), sa.Text),
+        sa.literal(41) + 1,
+    ))
+    when = datetime(2026, 11, 26, 7, 30, tzinfo=timezone(timedelta(hours=2)))
+    with served.app_context():
+        [(status, stored_when, reasons, constant)] = statement.rows(
+            {"status": Status.APPROVED, "when": when, "reasons": ["Held: 3 links."]}, retry=True)
+    assert status == "approved" and constant == 42
+    assert str(stored_when).startswith("2026-11-26 05:30:00")
+    assert json.loads(reasons) == ["Held: 3 links."]
