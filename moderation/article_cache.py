@@ -11,8 +11,9 @@ from without reading the row again, kept true by the database itself:
 The database stays the only source of truth. A copy is used only while the
 worker can trust it (its listener connected and listening; the same reading
 connection and an unchanged data version), for at most ARTICLE_CACHE_SECONDS,
-and never after a commit of this process or a change made by any other; a
-copy read before such an event is not kept. On PostgreSQL the staleness left
+and never after a commit of this process (or, for its article, a submission
+written outside a transaction: services/comments.py) or a change made by
+any other; a copy read before such an event is not kept. On PostgreSQL the staleness left
 is the time a notification takes to arrive (milliseconds), well inside the
 max-age that public answers already carry (API.md); on SQLite there is none.
 """
