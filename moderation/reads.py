@@ -27,7 +27,7 @@ from .extensions import db
 HOLD_SECONDS = 60
 
 
-class _Reader:
+class _Held:
     """The process's held connection, checked out of the engine's pool."""
 
     def __init__(self):
@@ -76,16 +76,16 @@ class _Reader:
             self.release()
 
 
-_READER = _Reader()
-atexit.register(_READER.release_at_exit)
+_HELD = _Held()
+atexit.register(_HELD.release_at_exit)
 
 
 def _after_fork_in_child():
     # The parent's connection is not the child's to use or to close: the
     # child takes its own at its first read. (Checked here once, not with a
     # getpid() on every read: a system call in the hottest path.)
-    _READER.lock = threading.Lock()
-    _READER.connection = _READER.engine = None
+    _HELD.lock = threading.Lock()
+    _HELD.connection = _HELD.engine = None
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -155,23 +155,23 @@ def _run_held(engine, sql, params, *, retry):
     or None when there is none to use: an in-memory SQLite database lives in
     the pool's single connection, and another thread of this process may be
     using it (that thread's caller then goes through the pool)."""
-    if not isinstance(engine.pool, sa.pool.QueuePool) or not _READER.lock.acquire(blocking=False):
+    if not isinstance(engine.pool, sa.pool.QueuePool) or not _HELD.lock.acquire(blocking=False):
         return None
     try:
         for attempt in (1, 2):
-            connection = _READER.connection_for(engine)
+            connection = _HELD.connection_for(engine)
             try:
-                return _READER.serial, _execute(connection, sql, params)
+                return _HELD.serial, _execute(connection, sql, params)
             except engine.dialect.loaded_dbapi.Error as error:
                 disconnected = engine.dialect.is_disconnect(error, connection.driver_connection, None)
-                _READER.release(broken=True)
+                _HELD.release(broken=True)
                 # A server restart drops every idle connection: one fresh try, as
                 # a pool pre-ping would have made, then the error is the caller's.
                 if attempt == 2 or not disconnected or not retry:
                     raise
         raise AssertionError("unreachable")
     finally:
-        _READER.lock.release()
+        _HELD.lock.release()
 
 
 def _run_pooled(engine, sql, params):

@@ -255,7 +255,7 @@ def test_sqlite_no_copies_while_another_thread_holds_the_reading_connection(sqli
     reads = []
     monkeypatch.setattr("moderation.services.comments.read_rows",
                         lambda *args, real=comments.read_rows: reads.append(args) or real(*args))
-    with reading._READER.lock:  # as if another thread were reading on it now
+    with reading._HELD.lock:  # as if another thread were reading on it now
         assert client.get(THREAD).status_code == 200
     assert len(reads) == 1  # read through the pool, since the data version was not to be had
 

@@ -33,7 +33,7 @@ def served(request, tmp_path):
 
 
 def driver_connection():
-    held = reads._READER.connection
+    held = reads._HELD.connection
     return held.driver_connection if held is not None else None
 
 
@@ -90,13 +90,13 @@ def test_a_second_thread_reads_through_the_pool_meanwhile(served):
     assert count_of(client) == 0
     held = driver_connection()
     seen = []
-    reads._READER.lock.acquire()  # as if another request were reading right now
+    reads._HELD.lock.acquire()  # as if another request were reading right now
     try:
         worker = threading.Thread(target=lambda: seen.append(count_of(served.test_client())))
         worker.start()
         worker.join(10)
     finally:
-        reads._READER.lock.release()
+        reads._HELD.lock.release()
     assert seen == [0]
     assert driver_connection() is held
 
@@ -107,7 +107,7 @@ def test_disposing_the_engine_closes_the_held_connection(served):
     held = driver_connection()
     with served.app_context():
         db.engine.dispose()
-    assert reads._READER.connection is None
+    assert reads._HELD.connection is None
     if served.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         assert held.closed
     else:
@@ -124,8 +124,8 @@ def test_a_forked_child_does_not_use_its_parents_connection(served):
         warnings.simplefilter("ignore", DeprecationWarning)
         pid = os.fork()
     if pid == 0:  # the child: report what it would read on, then leave at once
-        free = reads._READER.lock.acquire(blocking=False)
-        os.write(writer, b"own" if reads._READER.connection is None and free else b"parent's")
+        free = reads._HELD.lock.acquire(blocking=False)
+        os.write(writer, b"own" if reads._HELD.connection is None and free else b"parent's")
         os._exit(0)
     os.close(writer)
     os.waitpid(pid, 0)
@@ -159,13 +159,13 @@ def test_a_submission_writes_on_a_pooled_connection_while_the_held_one_is_in_use
     assert post(client, "First").status_code == 202  # makes the article row, in a transaction
     held = driver_connection()
     answers = []
-    reads._READER.lock.acquire()  # as if another request were using it right now
+    reads._HELD.lock.acquire()  # as if another request were using it right now
     try:
         worker = threading.Thread(target=lambda: answers.append(post(pg_served.test_client(), "Second")))
         worker.start()
         worker.join(10)
     finally:
-        reads._READER.lock.release()
+        reads._HELD.lock.release()
     assert [answer.status_code for answer in answers] == [202]
     assert stored_bodies(pg_served) == ["First", "Second"]
     assert driver_connection() is held
