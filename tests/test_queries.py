@@ -87,22 +87,27 @@ def test_counts_run_one_statement_for_many_articles(client, make_comment, statem
 
 def test_a_submission_sends_a_fixed_set_of_statements(app, post_comment, make_comment, statements):
     """Reads, one INSERT and the path UPDATE: no ORM reload after the commit, and
-    no more work as the author or the article accumulate comments, nor for a reply."""
+    no more work as the author or the article accumulate comments, nor for a
+    reply, nor for an author who presents their key (whose history is counted)."""
     parent = make_comment(ARTICLE)
-    seen = []
-    for reply_to in (None, None, parent):
+    seen, key = [], None
+    for reply_to, with_key in ((None, False), (None, False), (parent, False), (None, True)):
         statements.clear()
-        assert post_comment(ARTICLE, parent_id=reply_to).status_code == 202
+        response = post_comment(ARTICLE, parent_id=reply_to, author_key=key if with_key else None)
+        assert response.status_code == 202
+        assert ("author_key" in response.json) is not with_key  # a known key is not replaced
+        key = key or response.json["author_key"]
         seen.append([s.split()[0].upper() for s in statements if s.split()[0].upper() != "BEGIN"])
     assert seen[0] == seen[1] == seen[2], seen
-    # The article with the duplicate check, the blocklist and the parent's
-    # path; then on SQLite comment, path and author key in a transaction, on
-    # PostgreSQL all three in one statement outside a transaction block (no
-    # BEGIN, no COMMIT: services/comments.py).
+    # The article with the duplicate check, the blocklist, the parent's path
+    # and the author's history; then on SQLite comment, path and author key
+    # in a transaction, on PostgreSQL all three in one statement outside a
+    # transaction block (no BEGIN, no COMMIT: services/comments.py).
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         assert seen[0] == ["SELECT", "INSERT", "UPDATE", "INSERT"], seen[0]
+        assert seen[3] == ["SELECT", "INSERT", "UPDATE"], seen[3]  # no new key
     else:
-        assert seen[0] == ["SELECT", "WITH"], seen[0]
+        assert seen[0] == seen[3] == ["SELECT", "WITH"], seen
 
 
 def test_thread_page_query_uses_the_thread_index(app, make_comment, database_url):
@@ -119,21 +124,25 @@ def test_a_submissions_duplicate_check_uses_its_index(app, make_comment, databas
     make_comment(ARTICLE)
     is_sqlite = database_url.startswith("sqlite")
     with app.app_context():
-        # Other authors' comments on the article: on a table of one row any
-        # index that starts with the article would do as well.
-        table = Comment.__table__
-        row = db.session.execute(sa.select(table).where(table.c.path != "")).mappings().first()
-        db.session.execute(sa.insert(table), [
-            {**{k: v for k, v in row.items() if k != "id"}, "email_key": f"other{n}@example.org"}
-            for n in range(300)])
-        db.session.commit()
-        if not is_sqlite:
-            db.session.execute(sa.text("ANALYZE comments"))
-            db.session.commit()
+        add_other_authors_comments(is_sqlite)
         plan = plan_of_last_statement(is_sqlite, lambda: comments.read_submission_facts(
             ARTICLE, "ann@example.org", "0" * 32, {"body": "Hello"}))
     assert "ix_comments_duplicates" in plan, plan
     assert "SCAN comments" not in plan and "Seq Scan on comments" not in plan, plan
+
+
+def add_other_authors_comments(is_sqlite):
+    """300 comments of other authors on the article: on a table of one row any
+    index would do as well as the right one."""
+    table = Comment.__table__
+    row = db.session.execute(sa.select(table).where(table.c.path != "")).mappings().first()
+    db.session.execute(sa.insert(table), [
+        {**{k: v for k, v in row.items() if k != "id"}, "email_key": f"other{n}@example.org"}
+        for n in range(300)])
+    db.session.commit()
+    if not is_sqlite:
+        db.session.execute(sa.text("ANALYZE comments"))
+        db.session.commit()
 
 
 def plan_of_last_statement(is_sqlite, run):

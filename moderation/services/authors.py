@@ -10,10 +10,8 @@ from ..models import AuthorKey, Comment, Status
 from ..privacy import secret_digest
 
 AUTHOR_KEY_BYTES = 32
-# Prepared once: both run on every submission (Core, on the session's connection).
 _KEYS = AuthorKey.__table__
 _INSERT_KEY = sa.insert(_KEYS)
-_KEY_OWNER = sa.select(_KEYS.c.email_key).where(_KEYS.c.key_hash == sa.bindparam("key_hash"))
 
 
 def issue_author_key(email_key):
@@ -29,19 +27,23 @@ def new_author_key():
     return key, secret_digest(key)
 
 
-def is_valid_key(key, email_key):
-    """True when key was issued to this address."""
-    if not key:
-        return False
-    owner = db.session.connection().execute(_KEY_OWNER, {"key_hash": secret_digest(key)}).scalar()
-    return owner == email_key
+def key_hash_of(key):
+    """The stored form of a key a submission presents (None without one)."""
+    return secret_digest(key) if key else None
 
 
-def author_history(email_key):
-    """(approved, spam) comment counts of an address, in one query."""
-    rows = dict(db.session.execute(
-        sa.select(Comment.status, sa.func.count()).where(
-            Comment.email_key == email_key, Comment.status.in_([Status.APPROVED, Status.SPAM])
-        ).group_by(Comment.status)
-    ).tuples().all())
-    return rows.get(Status.APPROVED, 0), rows.get(Status.SPAM, 0)
+def history_columns():
+    """Two columns for a submission's one read (services/comments.py): the
+    address's approved and spam comment counts when the key presented
+    (parameter key_hash) was issued to that address (parameter email_key),
+    else NULL. The counts run only then: both databases evaluate a CASE's
+    branch, and the subquery in it, only when it is taken."""
+    owner = sa.select(_KEYS.c.email_key).where(
+        _KEYS.c.key_hash == sa.bindparam("key_hash", type_=_KEYS.c.key_hash.type)).scalar_subquery()
+    email_key = sa.bindparam("email_key", type_=Comment.__table__.c.email_key.type)
+
+    def count_of(status):
+        return sa.case((owner == email_key, sa.select(sa.func.count()).where(
+            Comment.email_key == email_key, Comment.status == status).scalar_subquery()))
+
+    return count_of(Status.APPROVED).label("approved_before"), count_of(Status.SPAM).label("spam_before")

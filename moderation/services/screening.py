@@ -1,6 +1,6 @@
 """Runs the auto-moderation rules on a new comment: gathers the facts they
-need (the blocklist and the duplicate check, which the submission reads with
-its article; the author's history; the form token) and turns their verdicts
+need (the blocklist, the duplicate check and the author's history, which the
+submission reads with its article; the form token) and turns their verdicts
 into a status with reasons."""
 
 import hashlib
@@ -14,7 +14,6 @@ from .. import rules
 from ..errors import Duplicate
 from ..forms import form_token_problem
 from ..models import Comment, utcnow
-from . import authors
 
 SETTINGS = ("LINKS_HOLD_THRESHOLD", "TRUSTED_AUTHORS_ENABLED", "TRUSTED_AUTHOR_MIN_APPROVED")
 
@@ -26,16 +25,17 @@ class Screening:
     has_valid_author_key: bool
 
 
-def screen_comment(article, data, email_key, link_count, client, *, blocklist, is_duplicate):
+def screen_comment(article, data, email_key, link_count, client, *, blocklist, is_duplicate, author_history):
     """The status and reasons of a new comment; Duplicate if it was posted
-    already. The caller read the blocklist and the duplicate check with the
-    article (duplicate_exists())."""
+    already. The caller read the blocklist, the duplicate check and the
+    author's history with the article (duplicate_exists(),
+    authors.history_columns()): author_history is None unless the
+    submission presents a key issued to its address."""
     config = current_app.config
-    has_key = authors.is_valid_key(data.get("author_key"), email_key)
     facts = rules.Facts(
         blocklist=blocklist,
         is_duplicate=is_duplicate,
-        author_history=authors.author_history(email_key) if has_key else None,
+        author_history=author_history,
         form_problem=form_token_problem(
             data.get("form_token"), article.key, config["SECRET_KEY"],
             max_age=config["FORM_TOKEN_MAX_AGE"], min_seconds=config["FORM_MIN_SECONDS"]),
@@ -47,7 +47,7 @@ def screen_comment(article, data, email_key, link_count, client, *, blocklist, i
     verdicts = rules.evaluate(submission, facts, {name: config[name] for name in SETTINGS})
     if any(verdict.action == rules.REFUSE for verdict in verdicts):
         raise Duplicate()
-    return Screening(rules.decide(verdicts), [v.reason for v in verdicts], has_key)
+    return Screening(rules.decide(verdicts), [v.reason for v in verdicts], author_history is not None)
 
 
 def body_digest(body):
