@@ -131,6 +131,19 @@ def test_a_submissions_duplicate_check_uses_its_index(app, make_comment, databas
     assert "SCAN comments" not in plan and "Seq Scan on comments" not in plan, plan
 
 
+def test_a_returning_authors_history_uses_its_index(app, make_comment, database_url):
+    # Counted only for a submission that presents a key, and then only the
+    # author's approved and spam comments, however many they wrote.
+    make_comment(ARTICLE)
+    is_sqlite = database_url.startswith("sqlite")
+    with app.app_context():
+        add_other_authors_comments(is_sqlite)
+        plan = plan_of_last_statement(is_sqlite, lambda: comments.read_submission_facts(
+            ARTICLE, "ann@example.org", "0" * 32, {"body": "Hello", "author_key": "a key"}))
+    assert "ix_comments_author_status" in plan, plan
+    assert "SCAN comments" not in plan and "Seq Scan on comments" not in plan, plan
+
+
 def add_other_authors_comments(is_sqlite):
     """300 comments of other authors on the article: on a table of one row any
     index would do as well as the right one."""
