@@ -13,9 +13,10 @@ worker can trust it (its listener connected and listening; the same reading
 connection and an unchanged data version), for at most ARTICLE_CACHE_SECONDS,
 and never after a commit of this process (or, for its article, a submission
 written outside a transaction: services/comments.py) or a change made by
-any other; a copy read before such an event is not kept. On PostgreSQL the staleness left
-is the time a notification takes to arrive (milliseconds), well inside the
-max-age that public answers already carry (API.md); on SQLite there is none.
+any other; a copy read before such an event is not kept. On PostgreSQL the
+staleness left is the time a notification takes to arrive (milliseconds),
+well inside the max-age that public answers already carry (API.md); on
+SQLite there is none.
 """
 
 import logging
@@ -131,18 +132,21 @@ class ArticleCache:
     def forget(self, key=None):
         """Drop key's copy (every copy when key is None) and refuse reads in flight."""
         with self.lock:
-            self.generation += 1
-            if key:
-                self.entries.pop(key, None)
-            else:
-                self.entries.clear()
+            self._drop(key)
 
     def set_trusted(self, trusted):
         """Drop every copy and refuse reads in flight; from now on, trust copies or not."""
         with self.lock:
-            self.generation += 1
-            self.entries.clear()
+            self._drop()
             self.trusted = trusted
+
+    def _drop(self, key=None):
+        """forget() with the lock held: the generation voids the reads in flight."""
+        self.generation += 1
+        if key:
+            self.entries.pop(key, None)
+        else:
+            self.entries.clear()
 
     def distrust(self):
         """After a fork: no copies, and nothing inherited that made them trustworthy."""
@@ -168,8 +172,7 @@ class VersionedArticleCache(ArticleCache):
             return None
         if version != self.version:
             with self.lock:
-                self.generation += 1
-                self.entries.clear()
+                self._drop()
                 self.version, self.trusted = version, True
         return self.generation
 
