@@ -27,11 +27,6 @@ def new_author_key():
     return key, secret_digest(key)
 
 
-def key_hash_of(key):
-    """The stored form of a key a submission presents (None without one)."""
-    return secret_digest(key) if key else None
-
-
 def history_columns():
     """Two columns for a submission's one read (services/comments.py): the
     address's approved and spam comment counts when the key presented

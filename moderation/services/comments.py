@@ -13,7 +13,7 @@ from .. import rules, sanitize
 from ..errors import CommentsClosed, ValidationFailed
 from ..extensions import db
 from ..models import PATH_SEGMENT, Article, AuthorKey, Comment, Status, utcnow
-from ..privacy import avatar_key, normalise_email
+from ..privacy import avatar_key, normalise_email, secret_digest
 from ..reads import DriverStatement, read_rows
 from . import authors, blocklist
 from .screening import body_digest, duplicate_exists, duplicate_parameters, screen_comment
@@ -362,7 +362,7 @@ def read_submission_facts(key, email_key, digest, data, *, on_driver=False):
               **duplicate_parameters(email_key, digest, data["body"])}
     with_key = bool(data.get("author_key"))
     if with_key:
-        values["key_hash"] = authors.key_hash_of(data["author_key"])
+        values["key_hash"] = secret_digest(data["author_key"])  # as authors.new_author_key() stores it
     if on_driver:
         rows = _DRIVER_FACTS[with_key].rows(values, retry=True)
     else:
