@@ -120,27 +120,20 @@ def test_thread_page_query_uses_the_thread_index(app, make_comment, database_url
     assert "SCAN comments" not in plan and "Seq Scan" not in plan, plan
 
 
-def test_a_submissions_duplicate_check_uses_its_index(app, make_comment, database_url):
-    make_comment(ARTICLE)
-    is_sqlite = database_url.startswith("sqlite")
-    with app.app_context():
-        add_other_authors_comments(is_sqlite)
-        plan = plan_of_last_statement(is_sqlite, lambda: comments.read_submission_facts(
-            ARTICLE, "ann@example.org", "0" * 32, {"body": "Hello"}))
-    assert "ix_comments_duplicates" in plan, plan
-    assert "SCAN comments" not in plan and "Seq Scan on comments" not in plan, plan
-
-
-def test_a_returning_authors_history_uses_its_index(app, make_comment, database_url):
+@pytest.mark.parametrize("fields,index", [
+    ({"body": "Hello"}, "ix_comments_duplicates"),
     # Counted only for a submission that presents a key, and then only the
     # author's approved and spam comments, however many they wrote.
+    ({"body": "Hello", "author_key": "a key"}, "ix_comments_author_status"),
+], ids=["duplicate-check", "author-history"])
+def test_a_submissions_read_uses_its_indexes(app, make_comment, database_url, fields, index):
     make_comment(ARTICLE)
     is_sqlite = database_url.startswith("sqlite")
     with app.app_context():
         add_other_authors_comments(is_sqlite)
         plan = plan_of_last_statement(is_sqlite, lambda: comments.read_submission_facts(
-            ARTICLE, "ann@example.org", "0" * 32, {"body": "Hello", "author_key": "a key"}))
-    assert "ix_comments_author_status" in plan, plan
+            ARTICLE, "ann@example.org", "0" * 32, fields))
+    assert index in plan, plan
     assert "SCAN comments" not in plan and "Seq Scan on comments" not in plan, plan
 
 
