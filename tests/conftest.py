@@ -7,6 +7,7 @@ CI=true, where a missing server fails the run."""
 import itertools
 import os
 import uuid
+import warnings
 from contextlib import contextmanager
 
 import pytest
@@ -170,3 +171,22 @@ def pending(make_comment):
         return [make_comment(article, status="pending", **overrides) for _ in range(n)]
 
     return make
+
+
+def answer_in_a_forked_child(question):
+    """What question() returns (bytes) when asked in a forked child of this
+    process: how the child finds what it inherited."""
+    reader, writer = os.pipe()
+    with warnings.catch_warnings():  # Python 3.12+ warns on fork with threads; the child only writes
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: answer, then leave at once whatever happens
+        try:
+            os.write(writer, question())
+        finally:
+            os._exit(0)
+    os.close(writer)
+    os.waitpid(pid, 0)
+    answer = os.read(reader, 100)
+    os.close(reader)
+    return answer

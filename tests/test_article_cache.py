@@ -5,12 +5,10 @@ plain SQL, this worker's own commit), off while they cannot be trusted."""
 
 import json
 import logging
-import os
 import re
 import sqlite3
 import time
 import urllib.request
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -22,7 +20,7 @@ from moderation.extensions import db
 from moderation.models import Role
 from moderation.services import comments, moderators
 from moderation.services.comments import ArticleState
-from tests.conftest import comment_fields, running_app
+from tests.conftest import answer_in_a_forked_child, comment_fields, running_app
 from tests.servers import flask, gunicorn, service_env, wait_for_workers
 
 ARTICLE = "cache/article"
@@ -393,15 +391,6 @@ def test_an_approval_in_one_worker_process_reaches_the_others(database, tmp_path
 def test_a_forked_child_starts_without_its_parents_copies():
     cache = trusted_cache()
     cache.store([ArticleState("a", 1)], cache.generation)
-    reader, writer = os.pipe()
-    with warnings.catch_warnings():  # Python 3.12+ warns on fork with threads; the child only writes
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
-    if pid == 0:  # the child: report what it would answer from, then leave at once
-        os.write(writer, b"copy" if cache.lookup("a") is not None or cache.trusted else b"none")
-        os._exit(0)
-    os.close(writer)
-    os.waitpid(pid, 0)
-    assert os.read(reader, 10) == b"none"
-    os.close(reader)
+    assert answer_in_a_forked_child(
+        lambda: b"copy" if cache.lookup("a") is not None or cache.trusted else b"none") == b"none"
     assert cache.lookup("a") == ArticleState("a", 1)  # the parent keeps its own

@@ -5,9 +5,7 @@ on PostgreSQL (an in-memory database reads through its pool's single
 connection instead)."""
 
 import json
-import os
 import threading
-import warnings
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -17,7 +15,7 @@ from moderation import reads
 from moderation.extensions import db
 from moderation.models import Comment, Status
 from moderation.services import comments
-from tests.conftest import comment_fields, running_app
+from tests.conftest import answer_in_a_forked_child, comment_fields, running_app
 
 ARTICLE = "reads/held"
 
@@ -119,18 +117,12 @@ def test_disposing_the_engine_closes_the_held_connection(served):
 def test_a_forked_child_does_not_use_its_parents_connection(served):
     assert count_of(served.test_client()) == 0
     assert driver_connection() is not None
-    reader, writer = os.pipe()
-    with warnings.catch_warnings():  # Python 3.12+ warns on fork with threads; the child only writes
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
-    if pid == 0:  # the child: report what it would read on, then leave at once
+
+    def what_the_child_would_read_on():
         free = reads._HELD.lock.acquire(blocking=False)
-        os.write(writer, b"own" if reads._HELD.connection is None and free else b"parent's")
-        os._exit(0)
-    os.close(writer)
-    os.waitpid(pid, 0)
-    assert os.read(reader, 10) == b"own"
-    os.close(reader)
+        return b"own" if reads._HELD.connection is None and free else b"parent's"
+
+    assert answer_in_a_forked_child(what_the_child_would_read_on) == b"own"
     assert driver_connection() is not None  # the parent keeps its own
 
 
