@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from .models import Status
 from .privacy import parse_ip
 
-SPAM, HOLD, APPROVE, REFUSE = "spam", "hold", "approve", "refuse"
+SPAM, HOLD, APPROVE = "spam", "hold", "approve"
 # Zero-width and other invisible characters used to split a word past a filter.
 _INVISIBLE = re.compile(r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
                         r"\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
@@ -47,7 +47,6 @@ class Facts:
     """What the service found in the database and in the form token."""
 
     blocklist: Blocklist = field(default_factory=Blocklist)
-    is_duplicate: bool = False
     # (approved, spam) comments of the address, when a valid author key came with it.
     author_history: tuple | None = None
     # None when the token checked out, else why not ("missing", "expired", ...).
@@ -64,12 +63,6 @@ def honeypot(submission, facts, settings):
     # A hidden field people never see, so never fill; bots fill every field.
     if submission.honeypot and submission.honeypot.strip():
         return Verdict(SPAM, "The hidden honeypot field was filled in.")
-    return None
-
-
-def duplicate(submission, facts, settings):
-    if facts.is_duplicate:
-        return Verdict(REFUSE, "The same comment was already posted on this article.")
     return None
 
 
@@ -134,7 +127,7 @@ def trusted_author(submission, facts, settings):
     return None
 
 
-RULES = (honeypot, duplicate, blocked_author, blocked_words, too_many_links, form_token, trusted_author)
+RULES = (honeypot, blocked_author, blocked_words, too_many_links, form_token, trusted_author)
 
 
 def evaluate(submission, facts, settings, rules=RULES):

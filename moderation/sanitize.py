@@ -13,7 +13,7 @@ from html.entities import html5 as HTML5_ENTITIES
 from itertools import groupby
 
 from bleach.html5lib_shim import Filter
-from bleach.linkifier import LinkifyFilter
+from bleach.linkifier import TLDS
 from bleach.sanitizer import Cleaner
 
 # Allow-lists, copied from the contract.
@@ -27,22 +27,51 @@ LINK_REL = "nofollow ugc noopener noreferrer"
 _ATTRIBUTES = {"a": LINK_ATTRIBUTES, "abbr": ABBR_ATTRIBUTES}
 # Tags that close an open <p> when a browser parses them: they never go inside one.
 _BLOCK_TAGS = frozenset({"blockquote", "li", "ol", "p", "pre", "ul"})
-_NO_LINKIFY = frozenset({"pre", "code"})
+_NO_LINKIFY = frozenset({"a", "pre", "code"})
 # Threat: deep nesting. Elements nested deeper are flattened (their text stays):
 # the tree walk below is recursive, and no real comment nests this deep.
 _MAX_DEPTH = 32
+# Threat: a body of nothing but tags. The HTML parser's work grows faster than
+# their number, so tags past this many are shown as text; no real comment has them.
+MAX_TAGS = 500
+# Likewise for URLs in text: past this many they stay text (a link costs the
+# serialiser a few tokens; the links rule holds such a comment anyway).
+MAX_FOUND_LINKS = 200
 
 # The input schema refuses C0/C1 controls, but stay safe if handed them anyway;
 # lone surrogates would break the UTF-8 response later.
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-_BLANK_LINE = re.compile(r"[ \t]*\n(?:[ \t]*\n)+[ \t]*")
+# How text crosses the HTML parser: its "<" and "&" as two private-use
+# characters, and those two and the escape character itself, should a body
+# hold them, as the escape character and a letter. (The parser costs a
+# token per "&lt;", and an error per raw "<" that grows with the body.)
+_LT, _AMP, _ESC = "\ue000", "\ue001", "\ue002"
+_TO_PARSER = {ord("<"): _LT, ord("&"): _AMP, ord(_LT): _ESC + "l", ord(_AMP): _ESC + "a", ord(_ESC): _ESC + "e"}
+_FROM_PARSER = {_LT: "<", _AMP: "&", _ESC + "l": _LT, _ESC + "a": _AMP, _ESC + "e": _ESC}
+_PARSER_CODE = re.compile(f"{_ESC}[lae]|[{_LT}{_AMP}]")
+# Starts where a run of spaces starts: tried at every space, it was quadratic.
+_BLANK_LINE = re.compile(r"(?<![ \t])[ \t]*\n(?:[ \t]*\n)+[ \t]*")
 
 # Only a "<" that opens a well-formed allowed tag stays markup: `if (a<b && c>d)` would
 # otherwise become a <b> element, and `<!--` or CDATA would make text vanish.
 _WS = r"[ \t\n\r\f]"
 _NAMES = "|".join(sorted(ALLOWED_TAGS))
 _ATTR = rf"""{_WS}+[A-Za-z][\w.:-]*{_WS}*={_WS}*(?:"[^"]*"|'[^']*'|[^ \t\n\r\f"'=<>`]+)"""
-_MARKUP = re.compile(rf"<(?:(?:{_NAMES})(?:{_ATTR})*{_WS}*/?|/(?:{_NAMES}){_WS}*)>|<", re.I)
+_TAG = re.compile(rf"<(?:(?:{_NAMES})(?:{_ATTR})*{_WS}*/?|/(?:{_NAMES}){_WS}*)>", re.I)
+
+# A bare URL: found by one pass of this expression, linear in the text's length
+# (bleach's own finder backtracks: a 10,000-character "a.b-a.b-..." took seconds).
+# It starts a word, and no quantifier gives back what it took, but the optional
+# scheme, which may be retried without.
+_URL_CANDIDATE = re.compile(r"""
+    (?<![\w.@+-])
+    (?:(?P<scheme>[a-z][a-z0-9+-]*+:(?://)?+)(?:[\w.+-]++@)?+)?
+    (?P<host>[\w-]++(?:\.[\w-]++)++)
+    (?::[0-9]++)?+
+    (?P<path>[/?#][^\s<>"`{}|\\^]*+)?+
+""", re.IGNORECASE | re.VERBOSE)
+_TLDS = frozenset(TLDS)
+_SENTENCE_END = frozenset(".,:;!?'")
 
 # A kept href is an absolute http(s) URL with a host, or mailto. No backslash before
 # the path: browsers read `https:\\evil` as `https://evil`.
@@ -72,8 +101,24 @@ def clean_html(html_text: str) -> str:
 
 
 def _prepare(text):
+    """The body as the parser reads it: allow-listed tags as written (the first
+    MAX_TAGS), and between them text as a reader sees it (character references
+    decoded), its "<" and "&" in private-use code (_TO_PARSER). The parser then sees one
+    run of plain text where it would see a token per "&lt;": its work stays
+    linear in the body's length."""
     text = _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return _MARKUP.sub(lambda match: match[0] if len(match[0]) > 1 else "&lt;", text)
+    pieces, end = [], 0
+    for count, match in enumerate(_TAG.finditer(text)):
+        if count == MAX_TAGS:
+            break
+        pieces += [_as_text(text[end:match.start()]), match[0]]
+        end = match.end()
+    pieces.append(_as_text(text[end:]))
+    return "".join(pieces)
+
+
+def _as_text(text):
+    return _CONTROLS.sub("", html.unescape(text)).translate(_TO_PARSER)
 
 
 def _clean(text, *, paragraphs):
@@ -91,30 +136,90 @@ def _cleaner(paragraphs):
         cleaners[paragraphs] = Cleaner(
             tags=ALLOWED_TAGS, attributes=_ATTRIBUTES, protocols=ALLOWED_PROTOCOLS,
             strip=False, strip_comments=True,  # contract: other markup is escaped, shown as text
-            filters=[
-                partial(_LinkifyFilter, callbacks=[_link_attributes],
-                        skip_tags=_NO_LINKIFY, parse_email=False),
-                partial(_StructureFilter, paragraphs=paragraphs),
-            ],
+            filters=[_LinkFilter, partial(_StructureFilter, paragraphs=paragraphs)],
         )
     return cleaners[paragraphs]
 
 
-def _link_attributes(attrs, is_new):
-    """LinkifyFilter callback for every link, found in text (is_new) or written as <a>."""
+class _LinkFilter(Filter):
+    """First filter: text gets its "<" and "&" back, written links keep only an
+    href we would write, and bare URLs outside a, pre and code become links."""
+
+    def __iter__(self):
+        skipping, self.links_left = 0, MAX_FOUND_LINKS
+        for token in super().__iter__():
+            kind, name = token["type"], token.get("name")
+            if kind == "StartTag" and name == "a":
+                token["data"] = _with_written_href(token["data"] or {})
+            if name in _NO_LINKIFY and kind in ("StartTag", "EndTag"):
+                skipping += 1 if kind == "StartTag" else -1
+            elif kind == "Characters":
+                text = _PARSER_CODE.sub(lambda code: _FROM_PARSER[code[0]], token["data"])
+                yield from [_text(text)] if skipping else self.linkify(text)
+                continue
+            yield token
+
+    def linkify(self, text):
+        """Characters and link tokens for text, its bare URLs made links."""
+        end = 0
+        for match in _URL_CANDIDATE.finditer(text):
+            if not self.links_left:
+                break
+            stop = match.end() - _trailing_punctuation(match["path"] or "")
+            href = _bare_link_href(match, text[match.start():stop])
+            if href is None:
+                continue
+            self.links_left -= 1
+            if match.start() > end:
+                yield _text(text[end:match.start()])
+            yield {"type": "StartTag", "name": "a", "data": {(None, "href"): _as_href(href)}}
+            yield _text(text[match.start():stop])
+            yield {"type": "EndTag", "name": "a", "data": {}}
+            end = stop
+        if end < len(text):
+            yield _text(text[end:])
+
+
+def _with_written_href(attrs):
     href = attrs.pop((None, "href"), None)
     if href is not None:
-        # A found URL is already text; a written href still holds character references.
-        # Then, as a URL parser: trim C0 controls and spaces, drop TAB, LF and CR anywhere.
-        url = href if is_new else _decode_attribute(href)
-        url = url.strip(_C0_OR_SPACE).translate(_TAB_NEWLINE)
+        # As a URL parser reads the attribute: references decoded, C0 controls and
+        # spaces trimmed, TAB, LF and CR dropped anywhere.
+        url = _decode_attribute(href).strip(_C0_OR_SPACE).translate(_TAB_NEWLINE)
         if _is_absolute_url(url):
-            # Written back so that a browser reads exactly `url`: an "&" that would start
-            # a character reference becomes "&#38;", which bleach's serialiser keeps.
-            attrs[(None, "href")] = _REFERENCE_START.sub("&#38;", url)
-        elif is_new:
-            return None  # not a link we would keep: leave it as text
+            attrs[(None, "href")] = _as_href(url)
     return attrs  # _finish_link sets rel and the final attribute order
+
+
+def _as_href(url):
+    # Written so that a browser reads exactly `url`: an "&" that would start a
+    # character reference becomes "&#38;", which bleach's serialiser keeps.
+    return _REFERENCE_START.sub("&#38;", url)
+
+
+def _bare_link_href(match, url):
+    """The href of a URL found in text, or None when it is no link we keep."""
+    scheme = (match["scheme"] or "").lower()
+    if not scheme:
+        # Contract: a bare domain links only with a known top-level domain.
+        return "http://" + url if match["host"].rpartition(".")[2].lower() in _TLDS else None
+    if scheme in ("http://", "https://", "mailto:") and _is_absolute_url(url):
+        return url
+    return None
+
+
+def _trailing_punctuation(path):
+    """How many characters at the end of a URL's path are the sentence's, not
+    the URL's: closing punctuation, and a ")" that closes no "(" of the URL."""
+    unmatched = path.count(")") - path.count("(")
+    count = 0
+    for char in reversed(path):
+        if char == ")" and unmatched > 0:
+            unmatched -= 1
+        elif char not in _SENTENCE_END:
+            break
+        count += 1
+    return count
 
 
 def _decode_attribute(value):
@@ -141,13 +246,6 @@ def _has_invisible(text):
         return False
     return bool(_INVISIBLE.search(text)) or any(
         unicodedata.category(char) in _INVISIBLE_CATEGORIES for char in text)
-
-
-class _LinkifyFilter(LinkifyFilter):
-    def extract_entities(self, token):
-        # bleach quirk: the sanitizer has already split out the character references;
-        # doing it again here turns a typed "&amp;lt;" into "<".
-        yield token
 
 
 @dataclass(slots=True)

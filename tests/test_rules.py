@@ -7,7 +7,7 @@ import pytest
 
 from moderation import rules
 from moderation.models import Status
-from moderation.rules import APPROVE, HOLD, REFUSE, SPAM, Blocklist, Facts, Submission, Verdict
+from moderation.rules import APPROVE, HOLD, SPAM, Blocklist, Facts, Submission, Verdict
 
 SETTINGS = {"LINKS_HOLD_THRESHOLD": 2, "TRUSTED_AUTHORS_ENABLED": True, "TRUSTED_AUTHOR_MIN_APPROVED": 1}
 HONEST = ("I have read the whole interview, and I think the 40% figure deserves a closer look. "
@@ -82,11 +82,6 @@ def test_blocked_words_match_whole_words_only(body):
 
 def test_blocked_words_in_the_name_count_too():
     assert rules.blocked_words(submission(name="Casino King"), Facts(blocklist=BLOCKLIST), SETTINGS)
-
-
-def test_duplicates_are_refused():
-    assert rules.duplicate(submission(), Facts(is_duplicate=True), SETTINGS).action == REFUSE
-    assert rules.duplicate(submission(), Facts(), SETTINGS) is None
 
 
 @pytest.mark.parametrize("problem", sorted(rules.FORM_REASONS))

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from moderation.sanitize import render_body
+from moderation.sanitize import MAX_FOUND_LINKS, MAX_TAGS, render_body
 
 REL = 'rel="nofollow ugc noopener noreferrer"'
 ALLOWED = {"a": {"href", "title", "rel"}, "abbr": {"title"}} | dict.fromkeys(
@@ -244,6 +244,12 @@ TEXT_CASES = [
     ("a\x00b\x07c\x0cd\x1be\x7ff\x85g\x9fh", p("abcdefgh")),
     ("a\r\nb\rc", p("a<br>b<br>c")),
     ("a\ud800b", p("ab")),
+    # Text crosses the parser in private-use code; a body's own such characters survive.
+    ("\ue000<\ue001&\ue002", p("\ue000&lt;\ue001&amp;\ue002")),
+    ("\ue002l\ue002a\ue002e", p("\ue002l\ue002a\ue002e")),
+    # Character references in text are read as a browser reads them.
+    ("&lt;b&gt;x&lt;/b&gt;", p("&lt;b&gt;x&lt;/b&gt;")),
+    ("c&#97;sino &copy &nbsp;", p("casino \u00a9 \u00a0")),
 ]
 
 
@@ -286,6 +292,16 @@ def test_bare_urls_become_links(text, expected):
     html = render_body(text)
     assert html == expected
     assert_safe(html)
+
+
+def test_tags_past_the_limit_are_shown_as_text():
+    html = render_body("<b>x</b>" * (MAX_TAGS // 2 + 1))
+    assert html.count("<b>") == MAX_TAGS // 2 and html.endswith("&lt;b&gt;x&lt;/b&gt;</p>")
+
+
+def test_urls_past_the_limit_stay_text():
+    html = render_body("see a.co " * (MAX_FOUND_LINKS + 1))
+    assert html.count("<a ") == MAX_FOUND_LINKS and html.endswith("see a.co</p>")
 
 
 @pytest.mark.parametrize("text", [

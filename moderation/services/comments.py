@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import rules, sanitize
-from ..errors import CommentsClosed, ValidationFailed
+from ..errors import CommentsClosed, Duplicate, ValidationFailed
 from ..extensions import db
 from ..models import PATH_SEGMENT, Article, AuthorKey, Comment, Status, utcnow
 from ..privacy import avatar_key, normalise_email, secret_digest
@@ -219,8 +219,6 @@ class ArticleRef:
 
 
 def store_comment(article_key, data, client):
-    # Sanitise before touching the database: the write lock is held only briefly.
-    body_html = sanitize.render_body(data["body"])
     email_key = normalise_email(data["email"])
     digest = body_digest(data["body"])
     on_driver = writes_on_the_driver()
@@ -230,12 +228,15 @@ def store_comment(article_key, data, client):
         add_article_row(article_key)
         facts = read_submission_facts(article_key, email_key, digest, data, on_driver=False)
     article = facts.article
+    # The refusals first: they cost nothing, and sanitising costs the most.
     if article.closed:
         raise CommentsClosed()
+    if facts.is_duplicate:
+        raise Duplicate()
+    body_html = sanitize.render_body(data["body"])
     parent_path = reply_position(data.get("parent_id"), facts.parent_path)
     screening = screen_comment(article, data, email_key, body_html.count("<a "), client,
-                               blocklist=facts.blocklist, is_duplicate=facts.is_duplicate,
-                               author_history=facts.author_history)
+                               blocklist=facts.blocklist, author_history=facts.author_history)
     now = utcnow()
     comment = SubmittedComment(
         id=0, article_key=article.key, parent_id=path_ids(parent_path)[-1] if parent_path else None,

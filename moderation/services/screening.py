@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from flask import current_app
 
 from .. import rules
-from ..errors import Duplicate
 from ..forms import form_token_problem
 from ..models import Comment, utcnow
 
@@ -25,16 +24,14 @@ class Screening:
     has_valid_author_key: bool
 
 
-def screen_comment(article, data, email_key, link_count, client, *, blocklist, is_duplicate, author_history):
-    """The status and reasons of a new comment; Duplicate if it was posted
-    already. The caller read the blocklist, the duplicate check and the
-    author's history with the article (duplicate_exists(),
-    authors.history_columns()): author_history is None unless the
-    submission presents a key issued to its address."""
+def screen_comment(article, data, email_key, link_count, client, *, blocklist, author_history):
+    """The status and reasons of a new comment. The caller read the blocklist
+    and the author's history with the article (authors.history_columns()):
+    author_history is None unless the submission presents a key issued to
+    its address."""
     config = current_app.config
     facts = rules.Facts(
         blocklist=blocklist,
-        is_duplicate=is_duplicate,
         author_history=author_history,
         form_problem=form_token_problem(
             data.get("form_token"), article.key, config["SECRET_KEY"],
@@ -45,8 +42,6 @@ def screen_comment(article, data, email_key, link_count, client, *, blocklist, i
         client_ip=client.address, honeypot=data.get("website_url"),
     )
     verdicts = rules.evaluate(submission, facts, {name: config[name] for name in SETTINGS})
-    if any(verdict.action == rules.REFUSE for verdict in verdicts):
-        raise Duplicate()
     return Screening(rules.decide(verdicts), [v.reason for v in verdicts], author_history is not None)
 
 
