@@ -1,6 +1,9 @@
 """The moderation API: bulk actions, the audit log, stats, closing articles
 and what public caches see, on both databases."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from moderation.services import moderation as moderation_service
@@ -24,7 +27,8 @@ def test_bulk_approve_counts_existing_ids_and_reports_missing(app, client, pendi
     # Again: every existing id counts as acted upon, but nothing changes or is logged.
     again = client.post(f"{API}/bulk", json=body, headers=moderator)
     assert again.json == {"updated": 3, "missing": [9999, 8888]}
-    assert len(audit_rows(app)) == 3 and article_row(app) == (False, 3, 4)
+    # One bulk bumps the version once, whatever it changes.
+    assert len(audit_rows(app)) == 3 and article_row(app) == (False, 3, 2)
 
 
 def test_bulk_reject_spam_and_delete(app, client, make_comment, moderator):
@@ -220,3 +224,24 @@ def test_every_listing_change_shows_at_once(client, make_comment, pending, moder
         cached = client.get(f"/api/v1/articles/{ARTICLE}/comments",
                             headers={"If-None-Match": response.headers["ETag"]})
         assert cached.status_code == 304
+
+
+def test_two_bulk_actions_on_the_same_articles_at_once_both_succeed(app, client, pending, moderator):
+    """Each bulk reaches the two articles in the opposite order of its comment
+    ids; their article rows must still be locked in one order (PostgreSQL
+    answered a deadlock with a 500 now and then)."""
+    rounds = 12
+    for _ in range(rounds):
+        a1, b1 = pending(1)[0], pending(1, article=OTHER)[0]
+        b2, a2 = pending(1, article=OTHER)[0], pending(1)[0]
+        barrier = threading.Barrier(2)
+
+        def bulk(ids):
+            other_client = app.test_client()
+            barrier.wait(timeout=10)
+            return other_client.post(f"{API}/bulk", json={"action": "approve", "ids": ids},
+                                     headers=moderator).status_code
+
+        with ThreadPoolExecutor(2) as pool:
+            assert list(pool.map(bulk, [[a1, b2], [b1, a2]])) == [200, 200]
+    assert count_of(client) == count_of(client, OTHER) == 2 * rounds

@@ -14,7 +14,7 @@ from .. import limits
 from ..auth import moderator_required
 from ..extensions import limiter
 from ..http import load, load_args, no_content, read_cursor
-from ..models import Role, Status
+from ..models import Role
 from ..openapi import documented
 from ..services import blocklist, moderation
 from .public import article_key
@@ -27,7 +27,6 @@ limiter.limit(limits.auth_failure_limit, key_func=limits.client_key, deduct_when
 
 # Ids beyond the id columns cannot exist: 404 (http.IdConverter).
 COMMENT_ID = "<id:comment_id>"
-ACTIONS = {"approve": Status.APPROVED, "reject": Status.REJECTED, "spam": Status.SPAM}
 
 
 def page_args(schema):
@@ -62,7 +61,7 @@ def get_comment(comment_id):
 def moderate_comment(comment_id, action):
     """Approve, reject or mark a comment as spam (?block=email|ip blocks its author); idempotent."""
     block = BlockArgsSchema().load({"block": request.args.getlist("block")})["block"]
-    comment = moderation.set_status(comment_id, ACTIONS[action], g.moderator, block=block)
+    comment = moderation.set_status(comment_id, moderation.ACTION_STATUSES[action], g.moderator, block=block)
     return ModerationCommentSchema().dump(comment)
 
 

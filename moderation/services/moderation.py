@@ -14,19 +14,17 @@ from ..privacy import normalise_email, stored_network
 from . import blocklist
 from .comments import ensure_article
 
-# The audit log's vocabulary: a verb per action (API.md's bulk actions, plus
-# what only an admin or a data request does).
-STATUS_ACTIONS = {
-    Status.APPROVED: "approve", Status.REJECTED: "reject",
-    Status.SPAM: "spam", Status.PENDING: "requeue",
-}
+# API.md's status actions, and the status each one sets.
+ACTION_STATUSES = {"approve": Status.APPROVED, "reject": Status.REJECTED, "spam": Status.SPAM}
+# The audit log's vocabulary: a verb per action (those above, plus what only
+# an admin, a data request or retention does).
+STATUS_ACTIONS = {status: action for action, status in ACTION_STATUSES.items()} | {Status.PENDING: "requeue"}
 DELETE, ERASE, CLOSE, REOPEN = "delete", "erase", "close", "reopen"
 # Blocklist edits: what was blocked or replaced, never the entries themselves
 # (addresses are personal data; GET /rules shows the lists as they are).
 BLOCK_EMAIL, BLOCK_NETWORK = "block_email", "block_network"
 REPLACE_LIST = {BlockKind.WORD: "replace_words", BlockKind.EMAIL: "replace_emails",
                 BlockKind.DOMAIN: "replace_domains", BlockKind.NETWORK: "replace_networks"}
-BULK_STATUSES = {"approve": Status.APPROVED, "reject": Status.REJECTED, "spam": Status.SPAM}
 
 
 @dataclass(frozen=True)
@@ -62,6 +60,33 @@ class AuthorExport:
 @dataclass(frozen=True)
 class Erasure:
     deleted: int
+
+
+class ArticleChanges:
+    """What a transaction changes in its articles' public listings, applied at
+    its end in article order: the article rows are then locked last, and in
+    one global order, so two bulk actions on the same articles cannot
+    deadlock (comment rows are locked first, in id order)."""
+
+    def __init__(self):
+        self.deltas = {}
+
+    def add(self, article_pk, previous, status):
+        """A comment of the article moved from previous to status (None: deleted)."""
+        delta = (status == Status.APPROVED) - (previous == Status.APPROVED)
+        if delta:
+            self.deltas[article_pk] = self.deltas.get(article_pk, 0) + delta
+
+    def apply(self):
+        """Shift each article's approved count and bump its version, in article order."""
+        for article_pk in sorted(self.deltas):
+            # In SQL, not Python: two moderators at once must not lose an increment.
+            db.session.execute(
+                sa.update(Article).where(Article.id == article_pk)
+                .values(approved_count=Article.approved_count + self.deltas[article_pk],
+                        version=Article.version + 1)
+                .execution_options(synchronize_session=False)
+            )
 
 
 def get_comment(comment_id):
@@ -118,7 +143,9 @@ def set_status(comment_id, status, moderator, *, block=()):
     if block and status != Status.SPAM:
         raise ValidationFailed(fields={"block": ["Only marking a comment as spam can block its author."]})
     comment = get_comment(comment_id)
-    apply_status(comment, status, moderator)
+    changes = ArticleChanges()
+    apply_status(comment, status, moderator, changes)
+    changes.apply()
     if "email" in block:
         blocklist.add_entry(BlockKind.EMAIL, comment.author_email)
         record(moderator, BLOCK_EMAIL, comment.article_id, comment_id=comment.id)
@@ -141,27 +168,31 @@ def replace_rules(rules, moderator):
 def delete_comment(comment_id, moderator):
     """Hard-delete one comment and its personal data; public replies stay."""
     comment = get_comment(comment_id)
-    if not discard_comment(comment, moderator, DELETE):
+    changes = ArticleChanges()
+    if not discard_comment(comment, moderator, DELETE, changes):
         raise NotFound("No comment with this id.")
+    changes.apply()
     db.session.commit()
 
 
 def bulk_action(action, ids, moderator):
     """Apply one action to many comments in a single transaction."""
-    # Row locks are taken in id order, so two bulk actions cannot deadlock.
+    # Comment rows are locked in id order, article rows at the end (ArticleChanges).
     comments = db.session.scalars(
         sa.select(Comment).where(Comment.id.in_(ids)).order_by(Comment.id)
     ).all()
     found = {comment.id for comment in comments}
     result = BulkResult(missing=[comment_id for comment_id in ids if comment_id not in found])
+    changes = ArticleChanges()
     for comment in comments:
         if action == DELETE:
-            if not discard_comment(comment, moderator, DELETE):
+            if not discard_comment(comment, moderator, DELETE, changes):
                 result.missing.append(comment.id)  # deleted by someone else meanwhile
                 continue
         else:
-            apply_status(comment, BULK_STATUSES[action], moderator)
+            apply_status(comment, ACTION_STATUSES[action], moderator, changes)
         result.updated += 1
+    changes.apply()
     db.session.commit()
     return result
 
@@ -196,8 +227,10 @@ def export_author(email):
 def erase_author(email, moderator):
     """Hard-delete every comment, author key and blocklist entry of one
     address; the log keeps comment ids, never the address."""
-    deleted = sum(discard_comment(comment, moderator, ERASE)
+    changes = ArticleChanges()
+    deleted = sum(discard_comment(comment, moderator, ERASE, changes)
                   for comment in find_author_comments(email))
+    changes.apply()
     email_key = normalise_email(email)
     db.session.execute(sa.delete(AuthorKey).where(AuthorKey.email_key == email_key))
     blocklist.remove_email(email_key)
@@ -212,8 +245,9 @@ def find_author_comments(email):
     ).all()
 
 
-def apply_status(comment, status, moderator):
-    """Change one comment's status within the caller's transaction."""
+def apply_status(comment, status, moderator, changes):
+    """Change one comment's status within the caller's transaction; the
+    caller applies the article changes."""
     while comment.status != status:
         previous = comment.status
         # Compare-and-set: of two moderators acting at once, one wins and the
@@ -228,14 +262,15 @@ def apply_status(comment, status, moderator):
         if not changed:
             db.session.refresh(comment)
             continue
-        adjust_article(comment.article_id, approved_delta(previous, status))
+        changes.add(comment.article_id, previous, status)
         record(moderator, STATUS_ACTIONS[status], comment.article_id,
                comment_id=comment.id, previous=previous, status=status)
         db.session.refresh(comment)
 
 
-def discard_comment(comment, moderator, action):
-    """Hard-delete one comment within the caller's transaction; False if it is already gone."""
+def discard_comment(comment, moderator, action, changes):
+    """Hard-delete one comment within the caller's transaction (the caller
+    applies the article changes); False if it is already gone."""
     previous = comment.status
     while True:
         # Compare-and-set on the status, as in apply_status: an approval that
@@ -250,26 +285,10 @@ def discard_comment(comment, moderator, action):
         if previous is None:
             return False
     # Replies keep their path, so the public listing shows a placeholder here.
-    adjust_article(comment.article_id, approved_delta(previous, None))
+    changes.add(comment.article_id, previous, None)
     record(moderator, action, comment.article_id, comment_id=comment.id, previous=previous)
     db.session.expunge(comment)
     return True
-
-
-def approved_delta(previous, status):
-    return (status == Status.APPROVED) - (previous == Status.APPROVED)
-
-
-def adjust_article(article_id, delta, *, listing_changed=None):
-    """Shift the article's approved count; bump its version when the listing changes."""
-    if listing_changed is None:
-        listing_changed = delta != 0
-    if listing_changed:
-        db.session.execute(
-            sa.update(Article).where(Article.id == article_id)
-            .values(approved_count=Article.approved_count + delta, version=Article.version + 1)
-            .execution_options(synchronize_session=False)
-        )
 
 
 def record(moderator, action, article_id, *, comment_id=None, previous=None, status=None):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import AuditEntry, Comment, Status, utcnow
-from .moderation import Actor, discard_comment
+from .moderation import Actor, ArticleChanges, discard_comment
 
 RETENTION_MODERATOR = "retention"
 UNPUBLISHED = (Status.PENDING, Status.REJECTED, Status.SPAM)
@@ -29,7 +29,8 @@ def purge(*, personal_days, unpublished_days, now=None):
                                  Comment.created_at < now - timedelta(days=unpublished_days))
         .order_by(Comment.id)
     ).all()
-    deleted = sum(discard_comment(comment, moderator, "purge") for comment in stale)
+    changes = ArticleChanges()  # stays empty: no unpublished comment counts
+    deleted = sum(discard_comment(comment, moderator, "purge", changes) for comment in stale)
     scrub = sa.select(Comment.id, Comment.article_id, Comment.status).where(
         Comment.created_at < now - timedelta(days=personal_days),
         sa.or_(Comment.ip.is_not(None), Comment.user_agent.is_not(None)),
