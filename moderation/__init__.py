@@ -2,12 +2,12 @@
 
 from . import api, cli, embed, errors, pages
 from .api import docs
-from .article_cache import init_article_cache
 from .config import load_config
 from .cors import init_cors
 from .extensions import init_extensions
-from .http import CommentApp, PageCache
+from .http import CommentApp
 from .security import init_security
+from .services.threads import PageCache
 
 
 def create_app(test_config=None, *, instance_path=None):
@@ -18,7 +18,6 @@ def create_app(test_config=None, *, instance_path=None):
     init_security(app)
     init_cors(app)
     app.extensions["page_cache"] = PageCache(app.config["THREAD_CACHE_SIZE"])
-    init_article_cache(app)
     api.register_blueprints(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(embed.bp)

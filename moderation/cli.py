@@ -11,6 +11,7 @@ from .pages import DEMO_ARTICLE_ID
 from .services import demo as demo_service
 from .services import retention
 from .services import moderators as moderator_service
+from .services.screening import SubmissionSettings
 
 moderators = AppGroup("moderators", help="Manage moderator tokens.")
 demo = AppGroup("demo", help="Demo data for trying the service locally.")
@@ -59,7 +60,7 @@ def revoke_moderator(name):
 @click.option("--article", default=DEMO_ARTICLE_ID, show_default=True)
 def seed_demo(article):
     """Add a few comments (approved, a reply, one pending) to the demo article, once."""
-    added = demo_service.seed_demo(article)
+    added = demo_service.seed_demo(article, SubmissionSettings.from_config(current_app.config))
     click.echo(f"Added {added} demo comments to {article!r}." if added else
                f"{article!r} has comments already; nothing added.")
 

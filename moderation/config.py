@@ -25,12 +25,6 @@ class Defaults:
     PUBLIC_MAX_AGE = 10
     # Serialised pages this worker keeps, keyed by the article's version in the database.
     THREAD_CACHE_SIZE = 512
-    # Seconds a worker may answer from its copy of an article's row without
-    # reading it again. Every change to the row drops the copy at once (on
-    # PostgreSQL a NOTIFY reaches every worker, on SQLite the data version
-    # changes); this bounds the age of a copy should a notification ever be
-    # missed. 0 reads the row on every request.
-    ARTICLE_CACHE_SECONDS = 5
     # Seconds a SQLite writer waits for the lock before giving up.
     SQLITE_BUSY_TIMEOUT = 30
     # SQLite's fsync policy in WAL mode. FULL syncs the log at every commit, so

@@ -1,41 +1,20 @@
-"""Cross-origin access to the API: the public endpoints for the sites that
-embed the widget (ALLOWED_ORIGINS), the moderation endpoints for moderation
-tools (MODERATION_ORIGINS). Unlisted origins get no CORS headers at all."""
+"""Cross-origin access to the API (Flask-CORS): the public endpoints for the
+sites that embed the widget (ALLOWED_ORIGINS), the moderation endpoints for
+moderation tools (MODERATION_ORIGINS). Unlisted origins get no CORS headers."""
 
 import re
-from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import request
+from flask_cors import CORS
 
-from .http import no_content
+from .extensions import limiter
 
 # scheme://host[:port], as a browser serialises an Origin header (no path, no "*").
 ORIGIN_PATTERN = re.compile(r"^https?://(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$")
-PREFLIGHT_MAX_AGE = "600"
-
-
-@dataclass(frozen=True)
-class Policy:
-    """What one part of the API lets listed origins do."""
-
-    setting: str
-    methods: str
-    headers: str
-    exposed: str
-
-
-PUBLIC = Policy("ALLOWED_ORIGINS", "GET, POST", "Content-Type", "Retry-After, ETag")
-MODERATION = Policy("MODERATION_ORIGINS", "GET, POST, PATCH, DELETE",
-                    "Authorization, Content-Type", "Retry-After, ETag")
-
-
-def policy_for(path):
-    """The policy that covers a request path, or None (pages, health, widget.js)."""
-    if path.startswith("/api/v1/moderation/"):
-        return MODERATION
-    if path.startswith("/api/v1/articles/") or path == "/api/v1/counts":
-        return PUBLIC
-    return None
+PREFLIGHT_MAX_AGE = 600
+EXPOSED = ["Retry-After", "ETag"]
+PUBLIC_PATHS = (r"/api/v1/articles/.*", r"/api/v1/counts")
+MODERATION_PATHS = r"/api/v1/moderation/.*"
 
 
 def normalise_origins(value, setting):
@@ -54,65 +33,39 @@ def normalise_origins(value, setting):
 
 def allowed_origins(app, setting):
     """The normalised origins of ALLOWED_ORIGINS or MODERATION_ORIGINS."""
-    return app.extensions["cors"][setting]
+    return app.extensions["origins"][setting]
 
 
 def init_cors(app):
-    """Read the allowed origins once and hook the CORS handling into every request."""
-    app.extensions["cors"] = {
-        policy.setting: normalise_origins(app.config[policy.setting], policy.setting)
-        for policy in (PUBLIC, MODERATION)
-    }
-    # First of all before_request hooks: a preflight carries no credentials,
-    # so it must reach neither authentication nor anything else.
-    app.before_request_funcs.setdefault(None, []).insert(0, answer_preflight)
-    app.after_request(add_cors_headers)
+    """Check the allowed origins once, then let Flask-CORS answer preflights and
+    add the headers; never "*", never credentials."""
+    app.extensions["origins"] = {setting: normalise_origins(app.config[setting], setting)
+                                 for setting in ("ALLOWED_ORIGINS", "MODERATION_ORIGINS")}
+    public = resource(allowed_origins(app, "ALLOWED_ORIGINS"), ["GET", "POST"], ["Content-Type"])
+    moderation = resource(allowed_origins(app, "MODERATION_ORIGINS"),
+                          ["GET", "POST", "PUT", "PATCH", "DELETE"], ["Authorization", "Content-Type"])
+    app.after_request(vary_on_origin)  # runs after Flask-CORS's hook (Flask runs them in reverse)
+    CORS(app, resources={**dict.fromkeys(PUBLIC_PATHS, public), MODERATION_PATHS: moderation},
+         always_send=False, supports_credentials=False, send_wildcard=False)
 
 
-def listed_origin(policy):
-    """The request's Origin when the policy's setting lists it, else None."""
-    # From the environ: the headers' get() raises and catches a KeyError when
-    # there is none, the common case of a same-origin page.
-    origin = request.environ.get("HTTP_ORIGIN")
-    return origin if origin and origin in allowed_origins(current_app, policy.setting) else None
-
-
-def answer_preflight():
-    """Answer an OPTIONS preflight on the API at once (204), before any view runs."""
-    if request.method != "OPTIONS":
-        return None
-    policy = policy_for(request.path)
-    if (policy is None or request.routing_exception is not None
-            or "Access-Control-Request-Method" not in request.headers):
-        return None
-    response = no_content()
-    if listed_origin(policy):
-        response.headers["Access-Control-Allow-Methods"] = policy.methods
-        response.headers["Access-Control-Allow-Headers"] = policy.headers
-        response.headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
-    return response
+def resource(origins, methods, headers):
+    # Flask-CORS reads an origin holding "[" (IPv6) as a regular expression:
+    # each origin goes as an exact, escaped pattern instead.
+    return {"origins": [re.compile(re.escape(origin) + r"\Z", re.IGNORECASE) for origin in sorted(origins)],
+            "methods": methods, "allow_headers": headers, "expose_headers": EXPOSED,
+            "max_age": PREFLIGHT_MAX_AGE}
 
 
 def vary_on_origin(response):
-    if any(name.lower() == "vary" for name in response.headers.keys()):
+    """The same API URL answers differently per Origin, so shared caches must
+    keep them apart, also when this request sent none."""
+    if request.path.startswith("/api/v1/"):
         response.vary.add("Origin")
-    else:  # the common case: no parsing, and no lookup that raises on a miss
-        response.headers.add("Vary", "Origin")
-
-
-def add_cors_headers(response):
-    """Vary on Origin for every API answer; allow listed origins (never "*", never credentials)."""
-    policy = policy_for(request.path)
-    if policy is None:
-        return response
-    # The same URL answers differently per Origin: shared caches must keep
-    # them apart. (Public answers are built with it: http.public_headers.)
-    if not getattr(response, "headers_complete", False):
-        vary_on_origin(response)
-    origin = listed_origin(policy)
-    if origin:
-        response.headers["Access-Control-Allow-Origin"] = origin
-        if request.method != "OPTIONS":
-            # Errors (404, 422, 429) too: the widget reads their body and Retry-After.
-            response.headers["Access-Control-Expose-Headers"] = policy.exposed
     return response
+
+
+@limiter.request_filter
+def is_preflight():
+    """A preflight carries no credentials and costs nothing: no rate limit counts it."""
+    return request.method == "OPTIONS"

@@ -18,7 +18,8 @@ from .extensions import limiter
 from .forms import form_token_problem, issue_form_token
 from .http import ClientInfo, read_cursor
 from .openapi import HTML, documented
-from .services import comments
+from .services import comments, threads
+from .services.screening import SubmissionSettings
 
 bp = Blueprint("embed", __name__)
 # The same budget as the JSON API's posts (one shared count per client), and its reads.
@@ -62,7 +63,8 @@ def post_comment(article_id):
         check_form_token(request.form.get("form_token"), key)
         schema = comment_create_schema(current_app.config["BODY_MAX_LENGTH"])
         data = schema.load(form_fields(request.form))
-        comment = comments.submit_comment(key, data, client=ClientInfo.from_request(request))
+        comment = comments.submit_comment(key, data, client=ClientInfo.from_request(request),
+                                          settings=SubmissionSettings.from_config(current_app.config))
     except (FormRefused, ValidationError, APIError) as error:
         return render_page(key, values=request.form, error=error)
     if comment.is_approved:
@@ -131,8 +133,8 @@ def render_page(key, *, values, error=None, is_posted=False):
     """The page itself, with a fresh form token; a refused post keeps what was typed."""
     cursor = request.args.get("cursor")
     after = read_cursor(cursor) if cursor else None
-    state = comments.find_article_state(key)
-    page = ThreadPageSchema().dump(comments.list_thread(
+    state = threads.read_article_state(key)
+    page = ThreadPageSchema().dump(threads.list_thread(
         state, limit=current_app.config["EMBED_PAGE_LIMIT"], after=after))
     status, summary, fields = refusal(error) if error else (200, None, {})
     if error and page["closed"]:

@@ -67,35 +67,6 @@ class Article(db.Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
-# PostgreSQL announces every change of an article row to every worker, which
-# then drops its copy (article_cache.py). The migration 8c1f0e6a4d27 holds the
-# same statements for databases made by migrating.
-ARTICLE_NOTIFY_DDL = (
-    """CREATE OR REPLACE FUNCTION notify_article_change() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    BEGIN
-        IF TG_OP = 'TRUNCATE' THEN
-            PERFORM pg_notify('article_changes', '');
-        ELSIF TG_OP = 'DELETE' THEN
-            PERFORM pg_notify('article_changes', OLD.key);
-        ELSE
-            PERFORM pg_notify('article_changes', NEW.key);
-            IF TG_OP = 'UPDATE' AND OLD.key IS DISTINCT FROM NEW.key THEN
-                PERFORM pg_notify('article_changes', OLD.key);
-            END IF;
-        END IF;
-        RETURN NULL;
-    END $$""",
-    "CREATE TRIGGER articles_notify_change AFTER INSERT OR UPDATE OR DELETE ON articles "
-    "FOR EACH ROW EXECUTE FUNCTION notify_article_change()",
-    "CREATE TRIGGER articles_notify_truncate AFTER TRUNCATE ON articles "
-    "FOR EACH STATEMENT EXECUTE FUNCTION notify_article_change()",
-)
-for _statement in ARTICLE_NOTIFY_DDL:
-    sa.event.listen(Article.__table__, "after_create",
-                    sa.DDL(_statement).execute_if(dialect="postgresql"))
-
-
 class Comment(db.Model):
     __tablename__ = "comments"
     __table_args__ = (
@@ -144,9 +115,6 @@ class Comment(db.Model):
     moderated_by: Mapped[str | None] = mapped_column(sa.String(80))
 
     article: Mapped[Article] = relationship(lazy="joined", innerjoin=True)
-    # Set only on a comment just submitted without a valid author key: the
-    # new key, answered once to its author and stored hashed (AuthorKey).
-    issued_author_key = None
 
     @property
     def article_key(self):

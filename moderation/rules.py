@@ -95,7 +95,7 @@ def blocked_words(submission, facts, settings):
 
 
 def too_many_links(submission, facts, settings):
-    threshold = settings["LINKS_HOLD_THRESHOLD"]
+    threshold = settings.links_hold_threshold
     if threshold and submission.link_count >= threshold:
         return Verdict(HOLD, f"Contains {submission.link_count} links (held at {threshold} or more).")
     return None
@@ -119,10 +119,10 @@ def form_token(submission, facts, settings):
 def trusted_author(submission, facts, settings):
     # Only a key the author's own browser was given earns trust: an email
     # address alone is public knowledge and proves nothing.
-    if not settings["TRUSTED_AUTHORS_ENABLED"] or facts.author_history is None:
+    if not settings.trusted_authors_enabled or facts.author_history is None:
         return None
     approved, spam = facts.author_history
-    if spam == 0 and approved >= settings["TRUSTED_AUTHOR_MIN_APPROVED"]:
+    if spam == 0 and approved >= settings.trusted_author_min_approved:
         return Verdict(APPROVE, f"Trusted returning author ({approved} approved, none spam).")
     return None
 

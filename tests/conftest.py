@@ -64,10 +64,21 @@ def postgres_url(postgres_schemas):
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request):
+def database_url(request, tmp_path):
+    """Each database test runs twice: on a SQLite file, as the service runs it
+    by default, and on PostgreSQL, as it runs in production."""
     if request.param == "sqlite":
-        return "sqlite://"
+        return f"sqlite:///{tmp_path}/moderation.sqlite"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server_database(request, tmp_path):
+    """An empty database of its own for a test that starts the service in
+    separate processes (they migrate it): a SQLite file, or a fresh schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/server.sqlite"
+    return request.getfixturevalue("postgres_schemas")()
 
 
 @contextmanager
@@ -89,8 +100,15 @@ def running_app(database_url, tmp_path, **settings):
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
-    with running_app(database_url, tmp_path) as app:
+def settings():
+    """Settings for the test's app on top of the test defaults: a module or a
+    test overrides this fixture (or parametrises it) to configure its app."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, tmp_path, settings):
+    with running_app(database_url, tmp_path, **settings) as app:
         yield app
 
 

@@ -9,14 +9,6 @@ from tests.servers import flask, gunicorn, service_env
 pytestmark = pytest.mark.server
 
 
-@pytest.fixture
-def server_database(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/moderation.sqlite"
-    return request.getfixturevalue("postgres_schemas")()
-
-
-@pytest.mark.parametrize("server_database", ["sqlite", "postgresql"], indirect=True)
 def test_two_hundred_concurrent_posts_are_all_kept(server_database):
     env = service_env(server_database, RATELIMIT_ENABLED="false")
     flask(env, "db", "upgrade")

@@ -6,10 +6,8 @@ import re
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from moderation import create_app
 from moderation.forms import SALT as FORM_SALT
 from moderation.rules import FORM_REASONS
-from moderation.extensions import db
 
 ARTICLE = "2026/11/embed-test"
 PAGE = f"/embed/{ARTICLE}"
@@ -19,18 +17,6 @@ CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-actio
        "frame-ancestors 'self' https://news.example; base-uri 'none'; script-src 'none'")
 FIELDS = {"name": "Olena", "email": "olena@example.org", "body": "From the plain form."}
 ITEM = re.compile(r'<li class="item[^"]*" id="c(\d+)" data-id="\d+" data-depth="(\d+)"')
-
-
-@pytest.fixture
-def sqlite_app(tmp_path, request):
-    """An app with the settings the test gives (indirect parametrisation), SQLite in memory."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "test-secret",
-                      "RATELIMIT_ENABLED": False, **request.param}, instance_path=str(tmp_path))
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 def token_of(page_html):
@@ -60,9 +46,9 @@ def error_beside(page_html, field):
     return html.unescape(message)
 
 
-@pytest.mark.parametrize("sqlite_app", [{"ALLOWED_ORIGINS": [NEWS]}], indirect=True)
-def test_page_is_html_that_runs_no_script_and_only_listed_sites_may_frame(sqlite_app):
-    response = sqlite_app.test_client().get(PAGE)
+@pytest.mark.parametrize("settings", [{"ALLOWED_ORIGINS": [NEWS]}])
+def test_page_is_html_that_runs_no_script_and_only_listed_sites_may_frame(client):
+    response = client.get(PAGE)
     assert response.status_code == 200 and response.mimetype == "text/html"
     assert response.headers["Content-Security-Policy"] == CSP
     assert response.headers["Referrer-Policy"] == "same-origin"
@@ -214,9 +200,8 @@ def test_the_rules_screen_form_posts_as_they_screen_the_api(app, client, moderat
     assert 'name="website_url" tabindex="-1"' in client.get(PAGE).text
 
 
-@pytest.mark.parametrize("sqlite_app", [{"RATELIMIT_ENABLED": True, "RATELIMIT_POST": "2/minute"}], indirect=True)
-def test_over_the_posting_limit_the_page_comes_back_with_429(sqlite_app):
-    client = sqlite_app.test_client()
+@pytest.mark.parametrize("settings", [{"RATELIMIT_ENABLED": True, "RATELIMIT_POST": "2/minute"}])
+def test_over_the_posting_limit_the_page_comes_back_with_429(client):
     api = client.post(f"/api/v1/articles/{ARTICLE}/comments", json={**FIELDS, "body": "Via the API."})
     assert api.status_code == 202
     assert send_form(client).status_code == 303  # one budget for both ways of posting

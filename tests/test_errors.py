@@ -173,12 +173,12 @@ def test_website_may_be_absent(client, website):
 
 
 def test_unexpected_errors_are_generic_500(app, client, monkeypatch):
-    from moderation.services import comments
+    from moderation.services import threads
 
     def explode(*args, **kwargs):
         raise RuntimeError("SELECT secret FROM comments")
 
-    monkeypatch.setattr(comments, "find_article_state", explode)
+    monkeypatch.setattr(threads, "read_article_state", explode)
     error = assert_envelope(client.get(URL), 500, "internal_error")
     assert "SELECT" not in error["message"]
 

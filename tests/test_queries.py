@@ -1,34 +1,24 @@
 """The read path stays one indexed query per page: no query per comment."""
 
-import time
-
 import pytest
 import sqlalchemy as sa
 
-from moderation import reads
 from moderation.extensions import db
 from moderation.models import Comment
-from moderation.services import comments
+from moderation.services import comments, threads
+from moderation.services.screening import SubmissionSettings
 
 ARTICLE = "perf/thread"
-DATA_VERSION = "PRAGMA data_version"
 
 
 @pytest.fixture
-def statements(app, monkeypatch):
-    """Collects the SQL statements the app runs while the test makes requests:
-    through SQLAlchemy (engine events) and straight on the driver (reads.py)."""
+def statements(app):
+    """Collects the SQL statements the app runs while the test makes requests."""
     seen = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
         seen.append(statement)
 
-    def execute(connection, sql, params):
-        seen.append(sql)
-        return real_execute(connection, sql, params)
-
-    real_execute = reads._execute
-    monkeypatch.setattr(reads, "_execute", execute)
     with app.app_context():
         engine = db.engine
     sa.event.listen(engine, "before_cursor_execute", record)
@@ -43,8 +33,7 @@ def test_listing_runs_two_statements_whatever_the_thread_size(client, make_comme
     for _ in range(2):
         statements.clear()
         client.get(f"/api/v1/articles/{ARTICLE}/comments?limit=100&order=newest")
-        # The article row and the page (SQLite's data-version check comes on top).
-        counts.append(len([s for s in statements if s != DATA_VERSION]))
+        counts.append(len(statements))  # the article row and the page
         for _ in range(5):
             make_comment(ARTICLE, parent_id=tops[1])
     # The second pass has five more comments and the same number of statements.
@@ -57,23 +46,7 @@ def test_cached_page_and_304_cost_one_row_read_at_most(app, client, make_comment
     statements.clear()
     client.get(f"/api/v1/articles/{ARTICLE}/comments")
     client.get(f"/api/v1/articles/{ARTICLE}/comments", headers={"If-None-Match": first.headers["ETag"]})
-    assert all("FROM articles" in s for s in statements)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # In memory, as here, SQLite keeps no copies (no reading connection of
-        # its own); test_article_cache.py covers copies on a SQLite file.
-        assert len(statements) == 2
-        return
-    # PostgreSQL: once this worker listens for article changes (article_cache.py),
-    # it answers from its copy of the row, without a statement at all.
-    assert len(statements) <= 2
-    cache = app.extensions["article_cache"]
-    deadline = time.monotonic() + 5
-    while cache.lookup(ARTICLE) is None and time.monotonic() < deadline:
-        client.get(f"/api/v1/articles/{ARTICLE}/comments")
-    statements.clear()
-    client.get(f"/api/v1/articles/{ARTICLE}/comments")
-    client.get(f"/api/v1/articles/{ARTICLE}/comments", headers={"If-None-Match": first.headers["ETag"]})
-    assert statements == []
+    assert len(statements) == 2 and all("FROM articles" in s for s in statements), statements
 
 
 def test_counts_run_one_statement_for_many_articles(client, make_comment, statements):
@@ -82,7 +55,7 @@ def test_counts_run_one_statement_for_many_articles(client, make_comment, statem
     statements.clear()
     query = "&".join(f"article_id={i}" for i in ["a", "b", "c", *range(97)])
     assert client.get(f"/api/v1/counts?{query}").json["counts"]["a"] == 1
-    assert len([s for s in statements if s != DATA_VERSION]) == 1, statements
+    assert len(statements) == 1, statements
 
 
 def test_a_submission_sends_a_fixed_set_of_statements(app, post_comment, make_comment, statements):
@@ -98,24 +71,18 @@ def test_a_submission_sends_a_fixed_set_of_statements(app, post_comment, make_co
         assert ("author_key" in response.json) is not with_key  # a known key is not replaced
         key = key or response.json["author_key"]
         seen.append([s.split()[0].upper() for s in statements if s.split()[0].upper() != "BEGIN"])
-    assert seen[0] == seen[1] == seen[2], seen
     # The article with the duplicate check, the blocklist, the parent's path
-    # and the author's history; then on SQLite comment, path and author key
-    # in a transaction, on PostgreSQL all three in one statement outside a
-    # transaction block (no BEGIN, no COMMIT: services/comments.py).
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        assert seen[0] == ["SELECT", "INSERT", "UPDATE", "INSERT"], seen[0]
-        assert seen[3] == ["SELECT", "INSERT", "UPDATE"], seen[3]  # no new key
-    else:
-        assert seen[0] == seen[3] == ["SELECT", "WITH"], seen
+    # and the author's history; the comment, its path and a new author key.
+    assert seen[0] == seen[1] == seen[2] == ["SELECT", "INSERT", "UPDATE", "INSERT"], seen
+    assert seen[3] == ["SELECT", "INSERT", "UPDATE"], seen[3]  # no new key
 
 
 def test_thread_page_query_uses_the_thread_index(app, make_comment, database_url):
     make_comment(ARTICLE)
     is_sqlite = database_url.startswith("sqlite")
     with app.app_context():
-        plan = plan_of_last_statement(is_sqlite, lambda: comments.list_thread(
-            comments.find_article_state(ARTICLE), limit=50))
+        plan = plan_of_last_statement(is_sqlite, lambda: threads.list_thread(
+            threads.read_article_state(ARTICLE), limit=50))
     assert "ix_comments_thread_order" in plan, plan
     assert "SCAN comments" not in plan and "Seq Scan" not in plan, plan
 
@@ -131,8 +98,9 @@ def test_a_submissions_read_uses_its_indexes(app, make_comment, database_url, fi
     is_sqlite = database_url.startswith("sqlite")
     with app.app_context():
         add_other_authors_comments(is_sqlite)
+        settings = SubmissionSettings.from_config(app.config)
         plan = plan_of_last_statement(is_sqlite, lambda: comments.read_submission_facts(
-            ARTICLE, "ann@example.org", "0" * 32, fields))
+            ARTICLE, "ann@example.org", "0" * 32, fields, settings))
     assert index in plan, plan
     assert "SCAN comments" not in plan and "Seq Scan on comments" not in plan, plan
 

@@ -12,20 +12,21 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from moderation import create_app
-from moderation.extensions import db
-from tests.conftest import require_service, running_app
+from tests.conftest import require_service
 from tests.servers import flask, gunicorn, service_env, wait_for_workers
 
 URL = "/api/v1/articles/limits/comments"
 
 
 @pytest.fixture
-def limited_app(database_url, tmp_path):
-    with running_app(database_url, tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_POST="3/minute",
-                     RATELIMIT_READ="5/minute", RATELIMIT_MODERATION="4/minute",
-                     RATELIMIT_AUTH_FAILURES="2/minute") as app:
-        yield app
+def settings():
+    return {"RATELIMIT_ENABLED": True, "RATELIMIT_POST": "3/minute", "RATELIMIT_READ": "5/minute",
+            "RATELIMIT_MODERATION": "4/minute", "RATELIMIT_AUTH_FAILURES": "2/minute"}
+
+
+@pytest.fixture
+def limited_app(app):
+    return app
 
 
 def comment(number):
@@ -86,11 +87,8 @@ def test_failed_authentication_is_limited_per_client(limited_app):
     assert client.get("/api/v1/moderation/stats", headers={"Authorization": f"Bearer {token}"}).status_code == 429
 
 
-def test_limits_can_be_switched_off(tmp_path):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "s",
-                      "RATELIMIT_ENABLED": False, "RATELIMIT_POST": "1/minute"}, instance_path=str(tmp_path))
-    with app.app_context():
-        db.create_all()
+@pytest.mark.parametrize("settings", [{"RATELIMIT_ENABLED": False, "RATELIMIT_POST": "1/minute"}])
+def test_limits_can_be_switched_off(app):
     client = app.test_client()
     assert [client.post(URL, json=comment(i)).status_code for i in range(4)] == [202] * 4
 
@@ -103,13 +101,6 @@ def redis_url():
     except OSError as error:
         require_service("Redis", f"{url}: {error}")
     return url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def server_database(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/limits.sqlite"
-    return request.getfixturevalue("postgres_schemas")()
 
 
 @pytest.mark.server

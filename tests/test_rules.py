@@ -2,14 +2,18 @@
 through (false positives are expensive), and the reason moderators read."""
 
 import ipaddress
+from dataclasses import replace
 
 import pytest
 
 from moderation import rules
 from moderation.models import Status
 from moderation.rules import APPROVE, HOLD, SPAM, Blocklist, Facts, Submission, Verdict
+from moderation.services.screening import SubmissionSettings
 
-SETTINGS = {"LINKS_HOLD_THRESHOLD": 2, "TRUSTED_AUTHORS_ENABLED": True, "TRUSTED_AUTHOR_MIN_APPROVED": 1}
+SETTINGS = SubmissionSettings(
+    secret_key="test", max_thread_depth=5, duplicate_window=60, links_hold_threshold=2,
+    trusted_authors_enabled=True, trusted_author_min_approved=1, form_token_max_age=60, form_min_seconds=0)
 HONEST = ("I have read the whole interview, and I think the 40% figure deserves a closer look. "
           "Budanov gave similar numbers in spring; see https://example.org/analysis for a summary. ") * 8
 BLOCKLIST = Blocklist(
@@ -43,7 +47,7 @@ def test_too_many_links_holds_with_the_count():
     assert rules.too_many_links(submission(link_count=1), Facts(), SETTINGS) is None
     assert rules.too_many_links(submission(link_count=3), Facts(), SETTINGS) == Verdict(
         HOLD, "Contains 3 links (held at 2 or more).")
-    assert rules.too_many_links(submission(link_count=9), Facts(), {**SETTINGS, "LINKS_HOLD_THRESHOLD": 0}) is None
+    assert rules.too_many_links(submission(link_count=9), Facts(), replace(SETTINGS, links_hold_threshold=0)) is None
 
 
 @pytest.mark.parametrize("change,reason", [
@@ -96,8 +100,8 @@ def test_form_token_problems_hold(problem):
     ((0, 0), SETTINGS, False),
     ((9, 1), SETTINGS, False),           # one comment marked spam ends trust
     (None, SETTINGS, False),             # no valid author key: the email alone earns nothing
-    ((9, 0), {**SETTINGS, "TRUSTED_AUTHORS_ENABLED": False}, False),
-    ((2, 0), {**SETTINGS, "TRUSTED_AUTHOR_MIN_APPROVED": 3}, False),
+    ((9, 0), replace(SETTINGS, trusted_authors_enabled=False), False),
+    ((2, 0), replace(SETTINGS, trusted_author_min_approved=3), False),
 ])
 def test_trusted_author(history, settings, approved):
     verdict = rules.trusted_author(submission(), Facts(author_history=history), settings)

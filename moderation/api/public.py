@@ -11,9 +11,10 @@ from schemas import (
 from .. import limits
 from ..extensions import limiter
 from ..forms import issue_form_token
-from ..http import ClientInfo, content_etag, load, load_args, not_modified, public_json, read_cursor
+from ..http import ClientInfo, load, load_args, public_response, read_cursor
 from ..openapi import COUNTS_BODY, FORM_TOKEN_BODY, documented
-from ..services import comments
+from ..services import comments, threads
+from ..services.screening import SubmissionSettings
 
 bp = Blueprint("public", __name__)
 # Built once: the read paths are hot, and a marshmallow schema costs a
@@ -44,7 +45,8 @@ def create_comment(article_id):
     key = article_key(article_id)
     schema = comment_create_schema(current_app.config["BODY_MAX_LENGTH"])
     data = load(schema)
-    comment = comments.submit_comment(key, data, client=ClientInfo.from_request(request))
+    comment = comments.submit_comment(key, data, client=ClientInfo.from_request(request),
+                                      settings=SubmissionSettings.from_config(current_app.config))
     return SUBMITTED.dump(comment), 201 if comment.is_approved else 202
 
 
@@ -53,27 +55,18 @@ def create_comment(article_id):
 def list_comments(article_id):
     """Approved comments of an article, threaded depth-first and paginated by thread."""
     args = load_args(THREAD_ARGS) if request.query_string else THREAD_DEFAULTS
-    after = read_cursor(args["cursor"]) if args["cursor"] else None
-    article = comments.find_article_state(article_key(article_id))
-    etag = f"{article.etag}.{args['order']}.{args['limit']}.{after}"
-    return not_modified(etag) or public_json(
-        current_app.extensions["page_cache"].get_or_build(
-            (article.key, etag),
-            lambda: ThreadPageSchema().dump(comments.list_thread(
-                article, limit=args["limit"], after=after, order=args["order"])),
-        ),
-        etag,
-    )
+    return public_response(threads.thread_answer(
+        article_key(article_id), limit=args["limit"], order=args["order"],
+        after=read_cursor(args["cursor"]) if args["cursor"] else None,
+        cache=current_app.extensions["page_cache"], is_current=request.if_none_match.contains_weak))
 
 
 @bp.get("/counts")
 @documented(query=CountsArgsSchema, responses={200: COUNTS_BODY}, cached=True)
 def counts():
     """Approved-comment counts for up to 100 articles."""
-    keys = load_article_ids(request.args.getlist("article_id"))
-    body = current_app.json.dumps({"counts": comments.count_comments(keys)}).encode()
-    etag = content_etag(body)
-    return not_modified(etag) or public_json(body, etag)
+    article_ids = load_article_ids(request.args.getlist("article_id"))
+    return public_response(threads.counts_answer(article_ids, is_current=request.if_none_match.contains_weak))
 
 
 @bp.get("/articles/<path:article_id>/form-token")

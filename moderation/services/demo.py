@@ -6,7 +6,7 @@ from ..extensions import db
 from ..http import ClientInfo
 from ..models import Article, Comment, Status
 from .comments import submit_comment
-from .moderation import Actor, apply_status
+from .moderation import Actor, set_status
 
 DEMO_MODERATOR = Actor("demo seed")
 # (name, email, website, body, reply-to index or None, status)
@@ -24,7 +24,7 @@ DEMO_COMMENTS = [
 ]
 
 
-def seed_demo(article_key):
+def seed_demo(article_key, settings):
     """Add the demo comments unless the article has comments already; returns how many were added."""
     existing = db.session.scalar(
         sa.select(sa.func.count(Comment.id)).join(Article).where(Article.key == article_key)
@@ -36,9 +36,8 @@ def seed_demo(article_key):
     for name, email, website, body, parent, status in DEMO_COMMENTS:
         data = {"name": name, "email": email, "website": website, "body": body,
                 "parent_id": made[parent].id if parent is not None else None}
-        comment = submit_comment(article_key, data, client=client)
+        comment = submit_comment(article_key, data, client=client, settings=settings)
         if status != Status.PENDING:
-            apply_status(db.session.get(Comment, comment.id), status, DEMO_MODERATOR)
-            db.session.commit()
+            set_status(comment.id, status, DEMO_MODERATOR)
         made.append(comment)
     return len(made)
