@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 from schemas import ThreadPageSchema, comment_create_schema
 
 from . import limits
-from .api.public import article_key
+from .api.public import valid_article_id
 from .cors import allowed_origins
 from .errors import HTTP_MESSAGES, APIError, ValidationFailed, handle_rate_limited, retry_after
 from .extensions import limiter
@@ -48,8 +48,8 @@ class FormRefused(Exception):
 @documented(responses={200: HTML}, errors=(400, 429))
 def show_thread(article_id):
     """Approved comments of an article and a form to add one, with no JavaScript."""
-    key = article_key(article_id)
-    return render_page(key, values={"parent_id": request.args.get("reply_to", "")},
+    article_id = valid_article_id(article_id)
+    return render_page(article_id, values={"parent_id": request.args.get("reply_to", "")},
                        is_posted=request.args.get("posted") == "1")
 
 
@@ -57,19 +57,19 @@ def show_thread(article_id):
 @documented(form=FORM_FIELDS, responses={303: None, 400: HTML, 403: HTML, 409: HTML, 422: HTML, 429: HTML})
 def post_comment(article_id):
     """Store a comment sent by the plain form, then redirect to the page (303)."""
-    key = article_key(article_id)
+    article_id = valid_article_id(article_id)
     try:
         check_origin(request)
-        check_form_token(request.form.get("form_token"), key)
+        check_form_token(request.form.get("form_token"), article_id)
         schema = comment_create_schema(current_app.config["BODY_MAX_LENGTH"])
         data = schema.load(form_fields(request.form))
-        comment = comments.submit_comment(key, data, client=ClientInfo.from_request(request),
+        comment = comments.submit_comment(article_id, data, client=ClientInfo.from_request(request),
                                           settings=SubmissionSettings.from_config(current_app.config))
     except (FormRefused, ValidationError, APIError) as error:
-        return render_page(key, values=request.form, error=error)
+        return render_page(article_id, values=request.form, error=error)
     if comment.is_approved:
-        return redirect(url_for(".show_thread", article_id=key, _anchor=f"c{comment.id}"), 303)
-    return redirect(url_for(".show_thread", article_id=key, posted=1), 303)
+        return redirect(url_for(".show_thread", article_id=article_id, _anchor=f"c{comment.id}"), 303)
+    return redirect(url_for(".show_thread", article_id=article_id, posted=1), 303)
 
 
 @bp.errorhandler(429)
@@ -77,20 +77,20 @@ def too_many_posts(error):
     """A person over the posting limit gets the page back, with what they typed;
     reads over their limit get the JSON envelope. Both carry Retry-After."""
     try:
-        key = article_key((request.view_args or {}).get("article_id"))
+        article_id = valid_article_id((request.view_args or {}).get("article_id"))
     except ValidationError:
-        key = None
-    if request.method != "POST" or key is None:
+        article_id = None
+    if request.method != "POST" or article_id is None:
         return handle_rate_limited(error)
-    html, status, headers = render_page(key, values=request.form, error=FormRefused(429, HTTP_MESSAGES[429]))
+    html, status, headers = render_page(article_id, values=request.form, error=FormRefused(429, HTTP_MESSAGES[429]))
     return html, status, {**headers, **retry_after()}
 
 
-def check_form_token(token, key):
+def check_form_token(token, article_id):
     """Refuse a missing, forged, expired or other article's token: nothing is stored.
     (A form sent too fast is the rules' business: the token goes on with the comment.)"""
     config = current_app.config
-    problem = form_token_problem(token, key, config["SECRET_KEY"],
+    problem = form_token_problem(token, article_id, config["SECRET_KEY"],
                                  max_age=config["FORM_TOKEN_MAX_AGE"], min_seconds=0)
     if problem:
         raise FormRefused(400, EXPIRED if problem == "expired" else UNVERIFIED)
@@ -129,21 +129,21 @@ def refusal(error):
     return error.status, error.message, getattr(error, "fields", None) or {}
 
 
-def render_page(key, *, values, error=None, is_posted=False):
+def render_page(article_id, *, values, error=None, is_posted=False):
     """The page itself, with a fresh form token; a refused post keeps what was typed."""
     cursor = request.args.get("cursor")
     after = read_cursor(cursor) if cursor else None
-    state = threads.read_article_state(key)
+    state = threads.read_article_state(article_id)
     page = ThreadPageSchema().dump(threads.list_thread(
         state, limit=current_app.config["EMBED_PAGE_LIMIT"], after=after))
     status, summary, fields = refusal(error) if error else (200, None, {})
     if error and page["closed"]:
         status = 403  # no form to show messages beside: the article is closed
     html = render_template(
-        "embed.html", key=key, page=page, cursor=cursor, values=values, summary=summary,
+        "embed.html", article_id=article_id, page=page, cursor=cursor, values=values, summary=summary,
         messages={name: " ".join(map(str, texts)) for name, texts in fields.items()},
         reply_to=find_reply_target(page["comments"], values.get("parent_id")),
-        form_token=issue_form_token(key, current_app.config["SECRET_KEY"]),
+        form_token=issue_form_token(article_id, current_app.config["SECRET_KEY"]),
         is_posted=is_posted, identicon=identicon_path,
     )
     return html, status, page_headers()

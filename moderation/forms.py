@@ -9,12 +9,12 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 SALT = "moderation.form-token"
 
 
-def issue_form_token(article_key, secret):
+def issue_form_token(article_id, secret):
     """A token for one article, valid from now."""
-    return URLSafeTimedSerializer(secret, salt=SALT).dumps(article_key)
+    return URLSafeTimedSerializer(secret, salt=SALT).dumps(article_id)
 
 
-def form_token_problem(token, article_key, secret, *, max_age, min_seconds):
+def form_token_problem(token, article_id, secret, *, max_age, min_seconds):
     """None for a good token, else why not: missing, invalid, expired,
     other_article or too_fast (see rules.FORM_REASONS)."""
     if not token:
@@ -26,7 +26,7 @@ def form_token_problem(token, article_key, secret, *, max_age, min_seconds):
         return "expired"
     except BadSignature:
         return "invalid"
-    if issued_for != article_key:
+    if issued_for != article_id:
         return "other_article"
     if (datetime.now(UTC) - issued_at).total_seconds() < min_seconds:
         return "too_fast"

@@ -54,7 +54,10 @@ class Article(db.Model):
     __tablename__ = "articles"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    # The site's own id of the page (API.md "article_id"); its SQL column is
+    # named "key". Everywhere in the code, article_id is this string, and an
+    # article's integer primary key is article_pk.
+    article_id: Mapped[str] = mapped_column("key", sa.String(200), unique=True, key="article_id")
     closed: Mapped[bool] = mapped_column(default=False)
     title: Mapped[str | None] = mapped_column(sa.String(300))
     url: Mapped[str | None] = mapped_column(sa.String(2048))
@@ -71,11 +74,11 @@ class Comment(db.Model):
     __tablename__ = "comments"
     __table_args__ = (
         # Approved comments of one article in thread order, page by page.
-        sa.Index("ix_comments_thread_order", "article_id", "status", "thread_id", "path"),
+        sa.Index("ix_comments_thread_order", "article_pk", "status", "thread_id", "path"),
         # The moderation queue: one status, oldest first.
         sa.Index("ix_comments_status_id", "status", "id"),
         # Duplicate detection: this body from this author on this article.
-        sa.Index("ix_comments_duplicates", "article_id", "email_key", "body_digest"),
+        sa.Index("ix_comments_duplicates", "article_pk", "email_key", "body_digest"),
         # One person's comments (data access, erasure) and, by status, a
         # returning author's history: their approved and spam comments are
         # counted without reading the rest.
@@ -83,7 +86,9 @@ class Comment(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    article_id: Mapped[int] = mapped_column(sa.ForeignKey("articles.id", ondelete="CASCADE"))
+    # Its SQL column is named "article_id" (see Article.article_id).
+    article_pk: Mapped[int] = mapped_column("article_id", sa.ForeignKey("articles.id", ondelete="CASCADE"),
+                                            key="article_pk")
     # Kept after the parent is erased: the path still places the reply.
     parent_id: Mapped[int | None] = mapped_column(index=True)
     thread_id: Mapped[int] = mapped_column(default=0)
@@ -117,8 +122,8 @@ class Comment(db.Model):
     article: Mapped[Article] = relationship(lazy="joined", innerjoin=True)
 
     @property
-    def article_key(self):
-        return self.article.key
+    def article_id(self):
+        return self.article.article_id
 
     @property
     def is_approved(self):
@@ -152,7 +157,7 @@ class AuditEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # No foreign key: the entry outlives the comment it speaks of.
     comment_id: Mapped[int | None] = mapped_column(index=True)
-    article_id: Mapped[int | None]
+    article_pk: Mapped[int | None] = mapped_column("article_id", key="article_pk")
     moderator: Mapped[str] = mapped_column(sa.String(80))
     action: Mapped[str] = mapped_column(sa.String(32))
     from_status: Mapped[str | None] = mapped_column(sa.String(16))

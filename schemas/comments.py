@@ -151,7 +151,7 @@ class PublicCommentSchema(Schema):
     """A comment as anyone may see it: no email, no IP, no raw body."""
 
     id = fields.Integer()
-    article_id = fields.String(attribute="article_key")
+    article_id = fields.String()
     parent_id = fields.Integer(allow_none=True)
     depth = fields.Integer()
     author = fields.Function(lambda comment: SHARED["author"].dump(comment),

@@ -124,7 +124,7 @@ class StatsSchema(Schema):
 class ArticleStateSchema(Schema):
     """An article's moderation settings after a change."""
 
-    article_id = fields.String(attribute="key")
+    article_id = fields.String()
     closed = fields.Boolean()
     total = fields.Integer(attribute="approved_count")
 

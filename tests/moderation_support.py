@@ -35,7 +35,7 @@ def article_row(app, key=ARTICLE):
     with app.app_context():
         row = db.session.execute(
             sa.select(Article.closed, Article.approved_count, Article.version)
-            .where(Article.key == key)).first()
+            .where(Article.article_id == key)).first()
         return tuple(row) if row else None
 
 

@@ -109,10 +109,9 @@ def add_other_authors_comments(is_sqlite):
     """300 comments of other authors on the article: on a table of one row any
     index would do as well as the right one."""
     table = Comment.__table__
-    row = db.session.execute(sa.select(table).where(table.c.path != "")).mappings().first()
-    db.session.execute(sa.insert(table), [
-        {**{k: v for k, v in row.items() if k != "id"}, "email_key": f"other{n}@example.org"}
-        for n in range(300)])
+    row = db.session.execute(sa.select(table).where(table.c.path != "")).first()
+    values = {column.key: value for column, value in zip(table.c, row) if column.key != "id"}
+    db.session.execute(sa.insert(table), [{**values, "email_key": f"other{n}@example.org"} for n in range(300)])
     db.session.commit()
     if not is_sqlite:
         db.session.execute(sa.text("ANALYZE comments"))

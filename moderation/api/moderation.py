@@ -17,7 +17,7 @@ from ..http import load, load_args, no_content, read_cursor
 from ..models import Role
 from ..openapi import documented
 from ..services import blocklist, moderation
-from .public import article_key
+from .public import valid_article_id
 
 bp = Blueprint("moderation", __name__)
 # Each token has its own budget; failed authentication is counted per client,
@@ -42,7 +42,7 @@ def page_args(schema):
 def list_queue():
     """The moderation queue of one status, oldest first."""
     args = page_args(QueueArgsSchema())
-    page = moderation.list_queue(args["status"], article_key=args["article_id"],
+    page = moderation.list_queue(args["status"], article_id=args["article_id"],
                                  limit=args["limit"], after=args["cursor"])
     return QueuePageSchema().dump(page)
 
@@ -107,9 +107,9 @@ def audit_log():
 @moderator_required()
 def update_article(article_id):
     """Close an article to new comments, or reopen it."""
-    key = article_key(article_id)
+    article_id = valid_article_id(article_id)
     data = load(ArticlePatchSchema())
-    article = moderation.set_article_closed(key, data["closed"], g.moderator)
+    article = moderation.set_article_closed(article_id, data["closed"], g.moderator)
     return ArticleStateSchema().dump(article)
 
 

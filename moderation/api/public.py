@@ -28,7 +28,7 @@ limiter.shared_limit(limits.post_limit, "comment-posts", key_func=limits.client_
 limiter.limit(limits.read_limit, key_func=limits.client_key, methods=["GET"])(bp)
 
 
-def article_key(article_id):
+def valid_article_id(article_id):
     """The article id of the URL, checked against API.md "Articles" (422 otherwise)."""
     try:
         validate_article_id(article_id)
@@ -42,10 +42,10 @@ def article_key(article_id):
             responses={201: SubmittedCommentSchema, 202: SubmittedCommentSchema})
 def create_comment(article_id):
     """Submit a comment; it waits for moderation unless a rule approves it."""
-    key = article_key(article_id)
+    article_id = valid_article_id(article_id)
     schema = comment_create_schema(current_app.config["BODY_MAX_LENGTH"])
     data = load(schema)
-    comment = comments.submit_comment(key, data, client=ClientInfo.from_request(request),
+    comment = comments.submit_comment(article_id, data, client=ClientInfo.from_request(request),
                                       settings=SubmissionSettings.from_config(current_app.config))
     return SUBMITTED.dump(comment), 201 if comment.is_approved else 202
 
@@ -56,7 +56,7 @@ def list_comments(article_id):
     """Approved comments of an article, threaded depth-first and paginated by thread."""
     args = load_args(THREAD_ARGS) if request.query_string else THREAD_DEFAULTS
     return public_response(threads.thread_answer(
-        article_key(article_id), limit=args["limit"], order=args["order"],
+        valid_article_id(article_id), limit=args["limit"], order=args["order"],
         after=read_cursor(args["cursor"]) if args["cursor"] else None,
         cache=current_app.extensions["page_cache"], is_current=request.if_none_match.contains_weak))
 
@@ -73,8 +73,7 @@ def counts():
 @documented(responses={200: FORM_TOKEN_BODY})
 def form_token(article_id):
     """A signed, short-lived token for the comment form of one article (see abuse rules)."""
-    key = article_key(article_id)
-    token = issue_form_token(key, current_app.config["SECRET_KEY"])
+    token = issue_form_token(valid_article_id(article_id), current_app.config["SECRET_KEY"])
     response = current_app.json.response({"form_token": token,
                                           "expires_in": current_app.config["FORM_TOKEN_MAX_AGE"]})
     response.headers["Cache-Control"] = "no-store"

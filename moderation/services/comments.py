@@ -34,7 +34,7 @@ class SubmittedComment:
     """A comment as stored by a submission: what its answer shows."""
 
     id: int
-    article_key: str
+    article_id: str
     parent_id: int | None
     depth: int
     status: Status
@@ -89,13 +89,13 @@ def store_comment(article_id, data, client, settings):
                                blocklist=facts.blocklist, author_history=facts.author_history)
     now = utcnow()
     comment = SubmittedComment(
-        id=0, article_key=article.article_id, parent_id=path_ids(parent_path)[-1] if parent_path else None,
+        id=0, article_id=article.article_id, parent_id=path_ids(parent_path)[-1] if parent_path else None,
         depth=len(parent_path) // PATH_SEGMENT, status=screening.status, author_name=data["name"],
         author_website=data["website"], avatar=avatar_key(data["email"], settings.secret_key),
         body_html=body_html, created_at=now)
     connection = db.session.connection()
     comment.id = connection.execute(_INSERT_COMMENT, {
-        "article_id": article.pk, "parent_id": comment.parent_id, "depth": comment.depth,
+        "article_pk": article.pk, "parent_id": comment.parent_id, "depth": comment.depth,
         "status": comment.status, "reasons": screening.reasons,
         "author_name": comment.author_name, "author_email": data["email"], "email_key": email_key,
         "author_website": comment.author_website, "avatar": comment.avatar,
@@ -130,7 +130,7 @@ def read_submission_facts(article_id, email_key, digest, data, settings):
     row does not exist yet), whether this author posted this very body there
     within the window, the blocklist, the place of the comment it replies
     to, and the history of an author who presents their key."""
-    values = {"key": article_id, "parent_id": data.get("parent_id"),
+    values = {"article_id": article_id, "parent_id": data.get("parent_id"),
               **duplicate_parameters(email_key, digest, data["body"], settings.duplicate_window)}
     with_key = bool(data.get("author_key"))
     if with_key:
@@ -153,28 +153,29 @@ def _submission_facts(dialect_name, with_key):
     history = authors.history_columns() if with_key else (sa.null(), sa.null())
     parent_path = sa.select(_COMMENTS.c.path).where(
         _COMMENTS.c.id == sa.bindparam("parent_id", type_=_COMMENTS.c.id.type),
-        _COMMENTS.c.article_id == _ARTICLES.c.id, _COMMENTS.c.status == Status.APPROVED,
+        _COMMENTS.c.article_pk == _ARTICLES.c.id, _COMMENTS.c.status == Status.APPROVED,
     ).scalar_subquery()
     return sa.select(
         _ARTICLES.c.id, _ARTICLES.c.closed, duplicate_exists(_ARTICLES.c.id).label("is_duplicate"),
         blocklist.entries_as_json(dialect_name).label("blocklist"), parent_path.label("parent_path"),
         *history,
-    ).where(_ARTICLES.c.key == sa.bindparam("key"))
+    ).where(_ARTICLES.c.article_id == sa.bindparam("article_id"))
 
 
 def add_article_row(article_id):
     """Insert the article's row unless another request just did."""
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(Article).values(key=article_id).on_conflict_do_nothing(index_elements=["key"])
+    statement = dialect.insert(Article).values(article_id=article_id).on_conflict_do_nothing(
+        index_elements=[Article.__table__.c.article_id])
     db.session.execute(statement)
 
 
 def ensure_article(article_id):
     """The article entity, created on first use; safe when two requests race."""
-    article = db.session.scalar(sa.select(Article).where(Article.key == article_id))
+    article = db.session.scalar(sa.select(Article).where(Article.article_id == article_id))
     if article is None:
         add_article_row(article_id)
-        article = db.session.scalar(sa.select(Article).where(Article.key == article_id))
+        article = db.session.scalar(sa.select(Article).where(Article.article_id == article_id))
     return article
 
 

@@ -24,10 +24,10 @@ DEMO_COMMENTS = [
 ]
 
 
-def seed_demo(article_key, settings):
+def seed_demo(article_id, settings):
     """Add the demo comments unless the article has comments already; returns how many were added."""
     existing = db.session.scalar(
-        sa.select(sa.func.count(Comment.id)).join(Article).where(Article.key == article_key)
+        sa.select(sa.func.count(Comment.id)).join(Article).where(Article.article_id == article_id)
     )
     if existing:
         return 0
@@ -36,7 +36,7 @@ def seed_demo(article_key, settings):
     for name, email, website, body, parent, status in DEMO_COMMENTS:
         data = {"name": name, "email": email, "website": website, "body": body,
                 "parent_id": made[parent].id if parent is not None else None}
-        comment = submit_comment(article_key, data, client=client, settings=settings)
+        comment = submit_comment(article_id, data, client=client, settings=settings)
         if status != Status.PENDING:
             set_status(comment.id, status, DEMO_MODERATOR)
         made.append(comment)

@@ -97,11 +97,11 @@ def get_comment(comment_id):
     return comment
 
 
-def list_queue(status, *, article_key=None, limit, after=None):
+def list_queue(status, *, article_id=None, limit, after=None):
     """Comments of one status, oldest first, optionally of one article only."""
     query = sa.select(Comment).where(Comment.status == Status(status))
-    if article_key is not None:
-        query = (query.join(Comment.article).where(Article.key == article_key)
+    if article_id is not None:
+        query = (query.join(Comment.article).where(Article.article_id == article_id)
                  .options(contains_eager(Comment.article)))
     if after is not None:
         query = query.where(Comment.id > after)
@@ -148,11 +148,11 @@ def set_status(comment_id, status, moderator, *, block=()):
     changes.apply()
     if "email" in block:
         blocklist.add_entry(BlockKind.EMAIL, comment.author_email)
-        record(moderator, BLOCK_EMAIL, comment.article_id, comment_id=comment.id)
+        record(moderator, BLOCK_EMAIL, comment.article_pk, comment_id=comment.id)
     if "ip" in block and comment.ip:
         # Only the anonymised network is stored, so the network is what gets blocked.
         blocklist.add_entry(BlockKind.NETWORK, stored_network(comment.ip))
-        record(moderator, BLOCK_NETWORK, comment.article_id, comment_id=comment.id)
+        record(moderator, BLOCK_NETWORK, comment.article_pk, comment_id=comment.id)
     db.session.commit()
     return comment
 
@@ -197,9 +197,9 @@ def bulk_action(action, ids, moderator):
     return result
 
 
-def set_article_closed(article_key, closed, moderator):
+def set_article_closed(article_id, closed, moderator):
     """Close an article to new comments, or reopen it; idempotent."""
-    article = ensure_article(article_key)
+    article = ensure_article(article_id)
     # Compare-and-set, so that only a real change bumps the version and is logged.
     changed = db.session.execute(
         sa.update(Article).where(Article.id == article.id, Article.closed != closed)
@@ -262,8 +262,8 @@ def apply_status(comment, status, moderator, changes):
         if not changed:
             db.session.refresh(comment)
             continue
-        changes.add(comment.article_id, previous, status)
-        record(moderator, STATUS_ACTIONS[status], comment.article_id,
+        changes.add(comment.article_pk, previous, status)
+        record(moderator, STATUS_ACTIONS[status], comment.article_pk,
                comment_id=comment.id, previous=previous, status=status)
         db.session.refresh(comment)
 
@@ -285,15 +285,15 @@ def discard_comment(comment, moderator, action, changes):
         if previous is None:
             return False
     # Replies keep their path, so the public listing shows a placeholder here.
-    changes.add(comment.article_id, previous, None)
-    record(moderator, action, comment.article_id, comment_id=comment.id, previous=previous)
+    changes.add(comment.article_pk, previous, None)
+    record(moderator, action, comment.article_pk, comment_id=comment.id, previous=previous)
     db.session.expunge(comment)
     return True
 
 
-def record(moderator, action, article_id, *, comment_id=None, previous=None, status=None):
+def record(moderator, action, article_pk, *, comment_id=None, previous=None, status=None):
     """An audit entry: ids and statuses only, never the author's data."""
     db.session.add(AuditEntry(
-        comment_id=comment_id, article_id=article_id, moderator=moderator.name, action=action,
+        comment_id=comment_id, article_pk=article_pk, moderator=moderator.name, action=action,
         from_status=previous and str(previous), to_status=status and str(status),
     ))

@@ -31,7 +31,7 @@ def purge(*, personal_days, unpublished_days, now=None):
     ).all()
     changes = ArticleChanges()  # stays empty: no unpublished comment counts
     deleted = sum(discard_comment(comment, moderator, "purge", changes) for comment in stale)
-    scrub = sa.select(Comment.id, Comment.article_id, Comment.status).where(
+    scrub = sa.select(Comment.id, Comment.article_pk, Comment.status).where(
         Comment.created_at < now - timedelta(days=personal_days),
         sa.or_(Comment.ip.is_not(None), Comment.user_agent.is_not(None)),
     )
@@ -39,7 +39,7 @@ def purge(*, personal_days, unpublished_days, now=None):
     if rows:
         db.session.execute(sa.update(Comment).where(Comment.id.in_([row.id for row in rows]))
                            .values(ip=None, user_agent=None).execution_options(synchronize_session=False))
-        db.session.add_all(AuditEntry(comment_id=row.id, article_id=row.article_id, moderator=RETENTION_MODERATOR,
+        db.session.add_all(AuditEntry(comment_id=row.id, article_pk=row.article_pk, moderator=RETENTION_MODERATOR,
                                       action="scrub", from_status=str(row.status), to_status=str(row.status))
                            for row in rows)
     db.session.commit()

@@ -72,7 +72,7 @@ def duplicate_exists(article_pk):
     posted this very body on this article within the window. Its parameters
     are email_key, digest, since and body (duplicate_parameters())."""
     return sa.select(_COMMENTS.c.id).where(
-        _COMMENTS.c.article_id == article_pk, _COMMENTS.c.email_key == sa.bindparam("email_key"),
+        _COMMENTS.c.article_pk == article_pk, _COMMENTS.c.email_key == sa.bindparam("email_key"),
         _COMMENTS.c.body_digest == sa.bindparam("digest"), _COMMENTS.c.created_at >= sa.bindparam("since"),
         _COMMENTS.c.body_text == sa.bindparam("body"),
     ).exists()

@@ -85,9 +85,9 @@ class PageCache:
 
 _ARTICLES = Article.__table__
 _STATE = sa.select(_ARTICLES.c.id, _ARTICLES.c.closed, _ARTICLES.c.approved_count,
-                   _ARTICLES.c.version, _ARTICLES.c.created_at).where(_ARTICLES.c.key == sa.bindparam("key"))
-_COUNTS = sa.select(_ARTICLES.c.key, _ARTICLES.c.approved_count).where(
-    _ARTICLES.c.key.in_(sa.bindparam("keys", expanding=True)))
+                   _ARTICLES.c.version, _ARTICLES.c.created_at).where(_ARTICLES.c.article_id == sa.bindparam("article_id"))
+_COUNTS = sa.select(_ARTICLES.c.article_id, _ARTICLES.c.approved_count).where(
+    _ARTICLES.c.article_id.in_(sa.bindparam("article_ids", expanding=True)))
 
 
 def thread_answer(article_id, *, limit, after, order, cache, is_current):
@@ -112,7 +112,7 @@ def counts_answer(article_ids, *, is_current):
 
 def read_article_state(article_id):
     """The article's listing state; that of an empty article when it has no row."""
-    row = db.session.execute(_STATE, {"key": article_id}).first()
+    row = db.session.execute(_STATE, {"article_id": article_id}).first()
     if row is None:
         return ArticleState(article_id)
     pk, closed, total, version, created_at = row
@@ -122,7 +122,7 @@ def read_article_state(article_id):
 def count_comments(article_ids):
     """Approved-comment counts for several articles, 0 for unknown ones, in one query."""
     counts = dict.fromkeys(article_ids, 0)
-    counts.update(db.session.execute(_COUNTS, {"keys": list(counts)}).all())
+    counts.update(db.session.execute(_COUNTS, {"article_ids": list(counts)}).all())
     return counts
 
 
@@ -132,7 +132,7 @@ def list_thread(article, *, limit, after=None, order="oldest"):
     if article.pk is None:
         return page
     newest = order == "newest"
-    approved = (Comment.article_id == article.pk) & (Comment.status == Status.APPROVED)
+    approved = (Comment.article_pk == article.pk) & (Comment.status == Status.APPROVED)
     tops = sa.select(Comment.thread_id).where(approved).distinct()
     if after is not None:
         tops = tops.where(Comment.thread_id < after if newest else Comment.thread_id > after)
@@ -169,10 +169,10 @@ def with_placeholders(rows, article_id):
 class ListedComment:
     """A selected row with the attribute names the public schema reads."""
 
-    __slots__ = ("_row", "article_key")
+    __slots__ = ("_row", "article_id")
 
     def __init__(self, row, article_id):
-        self._row, self.article_key = row, article_id
+        self._row, self.article_id = row, article_id
 
     def __getattr__(self, name):
         return getattr(self._row, name)
