@@ -3,9 +3,14 @@ Each can be overridden on the command line or with GUNICORN_CMD_ARGS."""
 
 import os
 
+# Loopback: in production nginx is the only client (deploy/nginx/comments.conf);
+# with FLASK_PROXY_FIX_X_FOR=1 any other could name its own address.
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Sync workers: every request is short and the database does the waiting.
+# A worker is held by a connection until its request has arrived, so slow
+# clients must meet nginx, which buffers them, not gunicorn; gthread is no
+# cure (a thread waits out a half-sent header). See docs/performance.md.
 worker_class = "sync"
 timeout = 30
 # No control socket: its default path is shared by every gunicorn of the user.

@@ -1,7 +1,9 @@
-"""Start the real service under gunicorn for tests that need separate processes."""
+"""Start the real service under gunicorn, and nginx in front of it, for tests
+that need separate processes."""
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -13,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+NGINX_SITE = ROOT / "deploy" / "nginx" / "comments.conf"
 BIN = Path(sys.executable).parent
 
 
@@ -88,3 +91,70 @@ def wait_for_workers(base, count, seconds=30):
                 return
             time.sleep(0.1)
     raise RuntimeError(f"fewer than {count} workers answered in time")
+
+
+def find_nginx():
+    """Debian's nginx lives in /usr/sbin, which is not on every user's PATH."""
+    return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+
+
+def nginx_config(folder, port, upstream_port, http_extra=""):
+    """The shipped site moved to test ports and to `folder` (its logs and
+    temporary files), inside a main configuration of its own; returns that
+    file. Only the lines named here change: the rest is tested as shipped."""
+    site = NGINX_SITE.read_text()
+    moves = {"listen 80;": f"listen 127.0.0.1:{port};", "listen [::]:80;": "",
+             "server 127.0.0.1:8000;": f"server 127.0.0.1:{upstream_port};", "/var/log/nginx/": f"{folder}/"}
+    for shipped, local in moves.items():
+        assert shipped in site, f"{NGINX_SITE.name} no longer has {shipped!r}"
+        site = site.replace(shipped, local)
+    (folder / "comments.conf").write_text(site)
+    temporary = "\n".join(f"    {kind}_temp_path {folder}/{kind};"
+                           for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    # Under root, nginx's workers would drop to nobody, shut out of pytest's private folders.
+    user = "user root;" if os.geteuid() == 0 else ""
+    main = folder / "nginx.conf"
+    main.write_text(f"""
+{user}
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log stderr;
+events {{ worker_connections 768; }}
+http {{
+{temporary}
+{http_extra}
+    include {folder}/comments.conf;
+}}
+""")
+    return main
+
+
+@contextmanager
+def nginx(folder, upstream_port, http_extra=""):
+    """A running nginx with the shipped site in front of upstream_port, as a
+    child process (no daemon); yields its base URL."""
+    port = free_port()
+    main = nginx_config(folder, port, upstream_port, http_extra)
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen([find_nginx(), "-p", str(folder), "-c", str(main), "-g", "daemon off;"],
+                                   stdout=log, stderr=subprocess.STDOUT, text=True)
+        try:
+            wait_for_port(port, process, log)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def wait_for_port(port, process, log, seconds=10):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"{Path(process.args[0]).name} exited: {log.read()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port} in time")
