@@ -29,7 +29,7 @@ class Defaults:
     SQLITE_BUSY_TIMEOUT = 30
     # SQLite's fsync policy in WAL mode. FULL syncs the log at every commit, so
     # an answered comment survives a power cut or an OS crash. NORMAL saves
-    # about a millisecond per write, but the last commits may then be lost
+    # an fsync per write, but the last commits may then be lost
     # with the machine (never with the app alone). EXTRA also syncs the folder.
     SQLITE_SYNCHRONOUS = "FULL"
     # Proxies in front of the app that set X-Forwarded-For / -Proto / -Host

@@ -7,14 +7,14 @@ import html
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass, field
 from functools import partial
 from html.entities import html5 as HTML5_ENTITIES
-from itertools import groupby
 
 from bleach.html5lib_shim import Filter
 from bleach.linkifier import TLDS
 from bleach.sanitizer import Cleaner
+
+from .paragraphs import ParagraphFilter, text_token
 
 # Allow-lists, copied from the contract.
 ALLOWED_TAGS = frozenset({"a", "abbr", "b", "blockquote", "br", "code", "del", "em", "i",
@@ -25,12 +25,7 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener noreferrer"
 
 _ATTRIBUTES = {"a": LINK_ATTRIBUTES, "abbr": ABBR_ATTRIBUTES}
-# Tags that close an open <p> when a browser parses them: they never go inside one.
-_BLOCK_TAGS = frozenset({"blockquote", "li", "ol", "p", "pre", "ul"})
 _NO_LINKIFY = frozenset({"a", "pre", "code"})
-# Threat: deep nesting. Elements nested deeper are flattened (their text stays):
-# the tree walk below is recursive, and no real comment nests this deep.
-_MAX_DEPTH = 32
 # Threat: a body of nothing but tags. The HTML parser's work grows faster than
 # their number, so tags past this many are shown as text; no real comment has them.
 MAX_TAGS = 500
@@ -49,8 +44,6 @@ _LT, _AMP, _ESC = "\ue000", "\ue001", "\ue002"
 _TO_PARSER = {ord("<"): _LT, ord("&"): _AMP, ord(_LT): _ESC + "l", ord(_AMP): _ESC + "a", ord(_ESC): _ESC + "e"}
 _FROM_PARSER = {_LT: "<", _AMP: "&", _ESC + "l": _LT, _ESC + "a": _AMP, _ESC + "e": _ESC}
 _PARSER_CODE = re.compile(f"{_ESC}[lae]|[{_LT}{_AMP}]")
-# Starts where a run of spaces starts: tried at every space, it was quadratic.
-_BLANK_LINE = re.compile(r"(?<![ \t])[ \t]*\n(?:[ \t]*\n)+[ \t]*")
 
 # Only a "<" that opens a well-formed allowed tag stays markup: `if (a<b && c>d)` would
 # otherwise become a <b> element, and `<!--` or CDATA would make text vanish.
@@ -111,13 +104,13 @@ def _prepare(text):
     for count, match in enumerate(_TAG.finditer(text)):
         if count == MAX_TAGS:
             break
-        pieces += [_as_text(text[end:match.start()]), match[0]]
+        pieces += [_astext_token(text[end:match.start()]), match[0]]
         end = match.end()
-    pieces.append(_as_text(text[end:]))
+    pieces.append(_astext_token(text[end:]))
     return "".join(pieces)
 
 
-def _as_text(text):
+def _astext_token(text):
     return _CONTROLS.sub("", html.unescape(text)).translate(_TO_PARSER)
 
 
@@ -136,7 +129,7 @@ def _cleaner(paragraphs):
         cleaners[paragraphs] = Cleaner(
             tags=ALLOWED_TAGS, attributes=_ATTRIBUTES, protocols=ALLOWED_PROTOCOLS,
             strip=False, strip_comments=True,  # contract: other markup is escaped, shown as text
-            filters=[_LinkFilter, partial(_StructureFilter, paragraphs=paragraphs)],
+            filters=[_LinkFilter, partial(ParagraphFilter, paragraphs=paragraphs)],
         )
     return cleaners[paragraphs]
 
@@ -150,12 +143,12 @@ class _LinkFilter(Filter):
         for token in super().__iter__():
             kind, name = token["type"], token.get("name")
             if kind == "StartTag" and name == "a":
-                token["data"] = _with_written_href(token["data"] or {})
+                _finish_link(token, _with_written_href(token["data"] or {}))
             if name in _NO_LINKIFY and kind in ("StartTag", "EndTag"):
                 skipping += 1 if kind == "StartTag" else -1
             elif kind == "Characters":
                 text = _PARSER_CODE.sub(lambda code: _FROM_PARSER[code[0]], token["data"])
-                yield from [_text(text)] if skipping else self.linkify(text)
+                yield from [text_token(text)] if skipping else self.linkify(text)
                 continue
             yield token
 
@@ -171,13 +164,13 @@ class _LinkFilter(Filter):
                 continue
             self.links_left -= 1
             if match.start() > end:
-                yield _text(text[end:match.start()])
-            yield {"type": "StartTag", "name": "a", "data": {(None, "href"): _as_href(href)}}
-            yield _text(text[match.start():stop])
+                yield text_token(text[end:match.start()])
+            yield _finish_link({"type": "StartTag", "name": "a"}, {(None, "href"): _as_href(href)})
+            yield text_token(text[match.start():stop])
             yield {"type": "EndTag", "name": "a", "data": {}}
             end = stop
         if end < len(text):
-            yield _text(text[end:])
+            yield text_token(text[end:])
 
 
 def _with_written_href(attrs):
@@ -188,7 +181,7 @@ def _with_written_href(attrs):
         url = _decode_attribute(href).strip(_C0_OR_SPACE).translate(_TAB_NEWLINE)
         if _is_absolute_url(url):
             attrs[(None, "href")] = _as_href(url)
-    return attrs  # _finish_link sets rel and the final attribute order
+    return attrs
 
 
 def _as_href(url):
@@ -248,162 +241,15 @@ def _has_invisible(text):
         unicodedata.category(char) in _INVISIBLE_CATEGORIES for char in text)
 
 
-@dataclass(slots=True)
-class _Element:
-    start: dict
-    children: list = field(default_factory=list)
-    has_block: bool = False
-    name = property(lambda self: self.start["name"])
-
-
-class _StructureFilter(Filter):
-    """Last filter: re-checks every link, then adds paragraphs and line breaks."""
-
-    def __init__(self, source, paragraphs=True):
-        super().__init__(source)
-        self.paragraphs = paragraphs
-
-    def __iter__(self):
-        # Leave room for the <p> a paragraph adds, so clean_html never flattens further.
-        nodes = _build_tree(super().__iter__(), _MAX_DEPTH - 1 if self.paragraphs else _MAX_DEPTH)
-        return iter(_flow(nodes, wrap=True) if self.paragraphs else _inline(nodes, breaks=False))
-
-
-def _build_tree(tokens, max_depth):
-    """Nest the (well-formed) token stream: text becomes str, leaves stay tokens."""
-    stack, flattened = [_Element({"name": ""})], 0
-    for token in tokens:
-        kind, parent = token["type"], stack[-1]
-        if kind == "StartTag" and len(stack) > max_depth:
-            flattened += 1
-        elif kind == "StartTag":
-            if token["name"] == "a":
-                _finish_link(token)
-            stack.append(_Element(token))
-            parent.children.append(stack[-1])
-            if token["name"] in _BLOCK_TAGS:
-                for ancestor in stack[:-1]:
-                    ancestor.has_block = True
-        elif kind == "EndTag" and flattened:
-            flattened -= 1
-        elif kind == "EndTag" and len(stack) > 1:
-            stack.pop()
-        elif kind in ("Characters", "SpaceCharacters"):
-            _append_text(parent, token["data"])
-        elif kind != "EndTag":
-            parent.children.append(token)  # <br>, character references
-    return stack[0].children
-
-
-def _finish_link(token):
-    # Every <a> ends here: allow-listed attributes in a fixed order and the exact rel.
-    # Defence in depth, should an <a> ever bypass the callback: no href unless its
-    # literal value starts with a safe scheme.
-    attrs, kept = token["data"] or {}, {}
+def _finish_link(token, attrs):
+    """Every <a> ends here: allow-listed attributes in a fixed order and the
+    exact rel. Defence in depth, should an href ever bypass the checks before:
+    none unless its literal value starts with a safe scheme."""
+    kept = {}
     href, title = attrs.get((None, "href")), attrs.get((None, "title"))
     if href is not None and _SAFE_PREFIX.match(href) and not _has_invisible(href):
         kept[(None, "href")] = href
     if title is not None:
         kept[(None, "title")] = title
     token["data"] = {**kept, (None, "rel"): LINK_REL}
-
-
-def _append_text(parent, data):
-    if parent.name == "pre" and not parent.children and data.startswith("\n"):
-        data = "\n" + data  # a parser drops the newline right after <pre>: keep this one
-    if parent.children and isinstance(parent.children[-1], str):
-        parent.children[-1] += data
-    elif data:
-        parent.children.append(data)
-
-
-def _is_blockish(node):
-    return isinstance(node, _Element) and (node.name in _BLOCK_TAGS or node.has_block)
-
-
-def _flow(nodes, *, wrap):
-    """Blocks pass through; each run of inline content becomes paragraphs."""
-    items = []
-    for blockish, group in groupby(nodes, _is_blockish):
-        if blockish:
-            items.extend(item for node in group for item in _block(node))
-        else:
-            items.extend(_paragraphs(list(group), wrap=wrap))
-    tokens = []
-    for item in items:  # "<p>a</p>\n<p>b</p>": one line per block
-        tokens.extend([_text("\n"), *item] if tokens else item)
-    return tokens
-
-
-def _block(node):
-    if node.name == "p":
-        return _paragraphs(node.children, wrap=True)
-    if node.name == "pre":
-        return [_wrap(node, _inline(node.children, breaks=False))]
-    if node.name in ("ul", "ol"):
-        inner = []
-        for child in node.children:  # <li>s, and the newlines between them as they are
-            blocks = _block(child) if _is_blockish(child) else [_inline([child], breaks=False)]
-            inner.extend(token for item in blocks for token in item)
-        return [_wrap(node, inner)]
-    return [_wrap(node, _flow(node.children, wrap=False))]  # blockquote, li, <b><ul>...
-
-
-def _paragraphs(nodes, *, wrap):
-    """Contract: a blank line separates paragraphs; a single newline becomes <br>."""
-    paragraphs = [nodes for nodes in map(_trim, _split(nodes)) if nodes]
-    if not wrap and len(paragraphs) == 1:
-        return [_inline(paragraphs[0])]
-    paragraph = _Element({"type": "StartTag", "name": "p", "data": {}})
-    return [_wrap(paragraph, _inline(nodes)) for nodes in paragraphs]
-
-
-def _split(nodes):
-    """Split inline nodes at blank lines; an element spanning one is cut in two."""
-    paragraphs = [[]]
-    for node in nodes:
-        if isinstance(node, str):
-            first, *rest = _BLANK_LINE.split(node)
-            paragraphs[-1].append(first)
-            paragraphs.extend([part] for part in rest)
-        elif isinstance(node, _Element) and len(pieces := _split(node.children)) > 1:
-            for index, piece in enumerate(pieces):
-                if index:
-                    paragraphs.append([])
-                if _trim(piece):
-                    paragraphs[-1].append(_Element(node.start, piece))
-        else:
-            paragraphs[-1].append(node)
-    return paragraphs
-
-
-def _trim(nodes):
-    nodes = [node for node in nodes if node != ""]
-    for end, strip in ((0, str.lstrip), (-1, str.rstrip)):
-        if nodes and isinstance(nodes[end], str):
-            nodes[end] = strip(nodes[end], " \t\n")
-    return [node for node in nodes if node != ""]
-
-
-def _inline(nodes, *, breaks=True):
-    tokens = []
-    for node in nodes:
-        if isinstance(node, _Element):
-            tokens.extend(_wrap(node, _inline(node.children, breaks=breaks)))
-        elif isinstance(node, str) and breaks:
-            for index, line in enumerate(node.split("\n")):
-                if index:
-                    tokens.append({"type": "EmptyTag", "name": "br", "data": {}})
-                if line:
-                    tokens.append(_text(line))
-        else:
-            tokens.append(_text(node) if isinstance(node, str) else node)
-    return tokens
-
-
-def _wrap(element, inner):
-    return [element.start, *inner, {"type": "EndTag", "name": element.name, "data": {}}]
-
-
-def _text(data):
-    return {"type": "Characters", "data": data}
+    return token

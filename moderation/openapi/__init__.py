@@ -118,7 +118,7 @@ def build_spec(app):
         tags[tag] = blueprint_summary(app, tag)
         for path, suffix, parameters in rule_variants(rule, app.url_map):
             operations = {
-                method.lower(): operation(rule, view, method, suffix, parameters, app.config)
+                method.lower(): operation(rule, view, suffix, parameters, app.config)
                 for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
             }
             spec.path(path=path, operations=operations)
@@ -173,7 +173,7 @@ def path_parameter(name, converter, kwargs):
     return {**parameter, "description": description} if description else parameter
 
 
-def operation(rule, view, method, suffix, path_parameters, config):
+def operation(rule, view, suffix, path_parameters, config):
     """One OpenAPI operation of a documented view."""
     doc = view.openapi
     summary, _, description = (inspect.getdoc(view) or rule.endpoint).partition("\n")
