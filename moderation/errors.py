@@ -4,7 +4,9 @@ every failure, routing ones included, into its JSON envelope."""
 import logging
 import math
 import time
+import traceback
 
+import sqlalchemy as sa
 from flask import current_app, json
 from flask_limiter import RateLimitExceeded
 from marshmallow import ValidationError
@@ -128,7 +130,15 @@ def handle_rate_limited(error):
 
 def handle_unexpected(error):
     # Log the trace for operators; show the client nothing of it (no query, no stack).
-    log.exception("unhandled error")
+    if isinstance(error, sa.exc.DBAPIError):
+        # A database's message may quote the row it refused (PostgreSQL's DETAIL
+        # lines name the values: an address, say): log its first line and the
+        # stack, never the rest (statement parameters are hidden by the engine).
+        first_line = str(error.orig).partition("\n")[0]
+        log.error("unhandled database error %s: %s\n%s", type(error.orig).__name__, first_line,
+                  "".join(traceback.format_tb(error.__traceback__)).rstrip())
+    else:
+        log.exception("unhandled error")
     db.session.rollback()
     return envelope(500, "internal_error", APIError.message)
 

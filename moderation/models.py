@@ -83,6 +83,8 @@ class Comment(db.Model):
         # returning author's history: their approved and spam comments are
         # counted without reading the rest.
         sa.Index("ix_comments_author_status", "email_key", "status"),
+        # A returning author's history: what was posted with their key.
+        sa.Index("ix_comments_author_key_status", "author_key_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,6 +120,9 @@ class Comment(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
     moderated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     moderated_by: Mapped[str | None] = mapped_column(sa.String(80))
+    # The author key this comment was posted with (AuthorKey): trust is earned
+    # by what was posted with a key, never by what was posted under an address.
+    author_key_id: Mapped[int | None] = mapped_column(sa.ForeignKey("author_keys.id", ondelete="SET NULL"))
 
     article: Mapped[Article] = relationship(lazy="joined", innerjoin=True)
 
@@ -189,7 +194,7 @@ class BlockEntry(db.Model):
 
 class AuthorKey(db.Model):
     """A secret a returning author's browser keeps: proof of having posted
-    under this address before. Only its hash is stored."""
+    from that browser before. Only its hash is stored."""
 
     __tablename__ = "author_keys"
 
@@ -197,3 +202,6 @@ class AuthorKey(db.Model):
     email_key: Mapped[str] = mapped_column(sa.String(320), index=True)
     key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # When the address's owner confirmed it (a link mailed to it): anyone can
+    # type an address, so a key earns no trust before.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -37,6 +37,11 @@ def anonymise_ip(address):
     return network and network.partition("/")[0]
 
 
+# The longest normalised address stored (Comment.email_key): case-folding can
+# lengthen an address of 254 characters (ß becomes ss, ﬃ becomes ffi).
+EMAIL_KEY_MAX = 320
+
+
 def normalise_email(email):
     """The form under which one person's addresses compare equal."""
     return unicodedata.normalize("NFC", email.strip()).casefold()

@@ -169,11 +169,24 @@ def test_block_is_only_for_spam_and_validated(client, moderator, action, query):
     assert response.status_code == 422 and "block" in response.json["error"]["fields"]
 
 
-def test_trusted_author_needs_the_key_not_just_the_email(app, client, moderator, instant_forms):
+def confirm_keys(app):
+    """What following the confirmation link mailed to an address will do (the
+    notifications issue): until then no key is confirmed, and none trusted."""
+    with app.app_context():
+        db.session.execute(sa.text("UPDATE author_keys SET confirmed_at = created_at"))
+        db.session.commit()
+
+
+@pytest.fixture
+def trusting(app, instant_forms):
     app.config["TRUSTED_AUTHORS_ENABLED"] = True
+
+
+def test_trusted_author_needs_the_key_not_just_the_email(app, client, moderator, trusting):
     first = post(client, form_token=form_token(client))
     key = first.json["author_key"]
     client.post(f"{API}/comments/{first.json['id']}/approve", headers=moderator)
+    confirm_keys(app)
     impostor = post(client, form_token=form_token(client))
     assert impostor.status_code == 202 and "author_key" in impostor.json
     trusted = post(client, author_key=key, form_token=form_token(client))
@@ -185,14 +198,46 @@ def test_trusted_author_needs_the_key_not_just_the_email(app, client, moderator,
     assert wrong_email.status_code == 202
 
 
-def test_a_trusted_reply_and_a_new_key_are_stored_whole(app, client, moderator, instant_forms):
-    """A submission to an existing article writes in one statement on
-    PostgreSQL, in steps on SQLite (services/comments.py); either way the
-    reply gets its path and thread, the article its count and version (and
-    nothing else), and a new author key works."""
-    app.config["TRUSTED_AUTHORS_ENABLED"] = True
+def test_an_impostor_with_a_readers_address_and_a_key_of_its_own_is_held(app, client, moderator, trusting):
+    """The reader has a trusted key; the impostor types her address, is given
+    a key of its own, and posts with it: that key has no history of its own
+    and no confirmed address, so its comments wait like anyone's."""
+    reader = post(client, form_token=form_token(client))
+    client.post(f"{API}/comments/{reader.json['id']}/approve", headers=moderator)
+    confirm_keys(app)
+    assert post(client, author_key=reader.json["author_key"], form_token=form_token(client)).status_code == 201
+    impostor = post(client, name="Olena", form_token=form_token(client))
+    assert impostor.status_code == 202
+    again = post(client, author_key=impostor.json["author_key"], form_token=form_token(client))
+    assert again.status_code == 202 and again.json["status"] == "pending"
+    # Even once a moderator approves one of its comments, an unconfirmed key earns nothing.
+    client.post(f"{API}/comments/{again.json['id']}/approve", headers=moderator)
+    third = post(client, author_key=impostor.json["author_key"], form_token=form_token(client))
+    assert third.status_code == 202
+
+
+def test_a_key_is_trusted_for_what_was_posted_with_it_not_under_the_address(app, client, moderator, trusting):
+    earlier = post(client, form_token=form_token(client))  # approved, but with another key
+    client.post(f"{API}/comments/{earlier.json['id']}/approve", headers=moderator)
+    fresh = post(client, form_token=form_token(client))
+    confirm_keys(app)
+    response = post(client, author_key=fresh.json["author_key"], form_token=form_token(client))
+    assert response.status_code == 202
+
+
+def test_no_author_key_is_issued_while_trust_is_off(app, client):
+    response = post(client)
+    assert response.status_code == 202 and "author_key" not in response.json
+    with app.app_context():
+        assert db.session.scalar(sa.text("SELECT count(*) FROM author_keys")) == 0
+
+
+def test_a_trusted_reply_and_a_new_key_are_stored_whole(app, client, moderator, trusting):
+    """A trusted reply gets its path and thread, the article its count and
+    version (and nothing else), and a new author key works."""
     first = post(client, form_token=form_token(client))  # makes the article's row
     client.post(f"{API}/comments/{first.json['id']}/approve", headers=moderator)
+    confirm_keys(app)
     query = sa.text("SELECT approved_count, version, created_at, closed FROM articles WHERE key = :key")
     with app.app_context():
         before = db.session.execute(query, {"key": ARTICLE}).one()
@@ -217,31 +262,34 @@ def test_a_trusted_reply_and_a_new_key_are_stored_whole(app, client, moderator, 
     assert [c["id"] for c in listing["comments"]] == [first.json["id"], reply.json["id"]]
 
 
-def test_trust_ends_with_a_comment_marked_spam(app, client, moderator, instant_forms):
-    app.config["TRUSTED_AUTHORS_ENABLED"] = True
+def test_trust_ends_with_a_comment_marked_spam(app, client, moderator, trusting):
     first = post(client, form_token=form_token(client))
     key = first.json["author_key"]
     client.post(f"{API}/comments/{first.json['id']}/approve", headers=moderator)
-    client.post(f"{API}/comments/{post(client).json['id']}/spam", headers=moderator)
+    confirm_keys(app)
+    client.post(f"{API}/comments/{post(client, author_key=key).json['id']}/spam", headers=moderator)
     assert post(client, author_key=key, form_token=form_token(client)).status_code == 202
 
 
-def test_trust_is_off_by_default(client, moderator, instant_forms):
-    first = post(client, form_token=form_token(client))
-    client.post(f"{API}/comments/{first.json['id']}/approve", headers=moderator)
-    assert post(client, author_key=first.json["author_key"], form_token=form_token(client)).status_code == 202
-
-
-def test_links_hold_even_a_trusted_author(app, client, moderator, instant_forms):
+def test_trust_is_off_by_default(app, client, moderator, instant_forms):
     app.config["TRUSTED_AUTHORS_ENABLED"] = True
     first = post(client, form_token=form_token(client))
     client.post(f"{API}/comments/{first.json['id']}/approve", headers=moderator)
+    confirm_keys(app)
+    app.config["TRUSTED_AUTHORS_ENABLED"] = False
+    assert post(client, author_key=first.json["author_key"], form_token=form_token(client)).status_code == 202
+
+
+def test_links_hold_even_a_trusted_author(app, client, moderator, trusting):
+    first = post(client, form_token=form_token(client))
+    client.post(f"{API}/comments/{first.json['id']}/approve", headers=moderator)
+    confirm_keys(app)
     response = post(client, author_key=first.json["author_key"], form_token=form_token(client),
                     body="https://example.org/a https://example.com/b")
     assert response.status_code == 202
 
 
-def test_erasure_removes_author_keys_and_blocklist_entry(app, client, moderator, admin):
+def test_erasure_removes_author_keys_and_blocklist_entry(app, client, moderator, admin, trusting):
     comment_id = post(client, email="gone@example.org").json["id"]
     client.post(f"{API}/comments/{comment_id}/spam?block=email", headers=moderator)
     export = client.post(f"{API}/authors/export", json={"email": "gone@example.org"}, headers=moderator).json

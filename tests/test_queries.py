@@ -58,10 +58,12 @@ def test_counts_run_one_statement_for_many_articles(client, make_comment, statem
     assert len(statements) == 1, statements
 
 
+@pytest.mark.parametrize("settings", [{"TRUSTED_AUTHORS_ENABLED": True}])
 def test_a_submission_sends_a_fixed_set_of_statements(app, post_comment, make_comment, statements):
-    """Reads, one INSERT and the path UPDATE: no ORM reload after the commit, and
-    no more work as the author or the article accumulate comments, nor for a
-    reply, nor for an author who presents their key (whose history is counted)."""
+    """The article's row locked, one read, the comment and its path: no ORM
+    reload after the commit, and no more work as the author or the article
+    accumulate comments, nor for a reply, nor for an author who presents
+    their key (whose history is counted)."""
     parent = make_comment(ARTICLE)
     seen, key = [], None
     for reply_to, with_key in ((None, False), (None, False), (parent, False), (None, True)):
@@ -71,10 +73,10 @@ def test_a_submission_sends_a_fixed_set_of_statements(app, post_comment, make_co
         assert ("author_key" in response.json) is not with_key  # a known key is not replaced
         key = key or response.json["author_key"]
         seen.append([s.split()[0].upper() for s in statements if s.split()[0].upper() != "BEGIN"])
-    # The article with the duplicate check, the blocklist, the parent's path
-    # and the author's history; the comment, its path and a new author key.
-    assert seen[0] == seen[1] == seen[2] == ["SELECT", "INSERT", "UPDATE", "INSERT"], seen
-    assert seen[3] == ["SELECT", "INSERT", "UPDATE"], seen[3]  # no new key
+    # The article's row; the duplicate check, the blocklist, the parent's path
+    # and the key's history; a new author key, the comment and its path.
+    assert seen[0] == seen[1] == seen[2] == ["INSERT", "SELECT", "INSERT", "INSERT", "UPDATE"], seen
+    assert seen[3] == ["INSERT", "SELECT", "INSERT", "UPDATE"], seen[3]  # no new key
 
 
 def test_thread_page_query_uses_the_thread_index(app, make_comment, database_url):
@@ -90,8 +92,8 @@ def test_thread_page_query_uses_the_thread_index(app, make_comment, database_url
 @pytest.mark.parametrize("fields,index", [
     ({"body": "Hello"}, "ix_comments_duplicates"),
     # Counted only for a submission that presents a key, and then only the
-    # author's approved and spam comments, however many they wrote.
-    ({"body": "Hello", "author_key": "a key"}, "ix_comments_author_status"),
+    # approved and spam comments posted with that key, however many there are.
+    ({"body": "Hello", "author_key": "a key"}, "ix_comments_author_key_status"),
 ], ids=["duplicate-check", "author-history"])
 def test_a_submissions_read_uses_its_indexes(app, make_comment, database_url, fields, index):
     make_comment(ARTICLE)
@@ -99,8 +101,9 @@ def test_a_submissions_read_uses_its_indexes(app, make_comment, database_url, fi
     with app.app_context():
         add_other_authors_comments(is_sqlite)
         settings = SubmissionSettings.from_config(app.config)
+        article_pk = threads.read_article_state(ARTICLE).pk
         plan = plan_of_last_statement(is_sqlite, lambda: comments.read_submission_facts(
-            ARTICLE, "ann@example.org", "0" * 32, fields, settings))
+            article_pk, "ann@example.org", "0" * 32, fields, settings))
     assert index in plan, plan
     assert "SCAN comments" not in plan and "Seq Scan on comments" not in plan, plan
 

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from moderation.extensions import db
@@ -57,3 +58,13 @@ def test_purge_service_takes_a_clock(app, make_comment):
     with app.app_context():
         result = retention.purge(personal_days=30, unpublished_days=60, now=utcnow() + timedelta(days=61))
     assert (result.scrubbed, result.deleted) == (0, 1)
+
+
+@pytest.mark.parametrize("settings", [{"TRUSTED_AUTHORS_ENABLED": True}])
+def test_purge_forgets_the_author_keys_of_addresses_with_no_comment_left(app, post_comment, runner):
+    gone = post_comment(email="gone@example.org").json["id"]
+    post_comment(email="stays@example.org")
+    age(app, gone, 90)  # pending for 90 days: purged with its comment
+    assert runner.invoke(args=["purge"]).exit_code == 0
+    keys = rows(app, "SELECT email_key FROM author_keys")
+    assert [row.email_key for row in keys] == ["stays@example.org"]

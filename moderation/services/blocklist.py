@@ -5,11 +5,13 @@ from functools import lru_cache
 
 import orjson
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from ..extensions import db
-from ..models import BlockEntry, BlockKind
-from ..privacy import normalise_email
+from ..errors import ValidationFailed
+from ..models import BlockEntry, BlockKind, utcnow
+from ..privacy import EMAIL_KEY_MAX, normalise_email
 from ..rules import Blocklist, normalise_text
 
 # How each kind of entry is stored, so it compares with what the rules see.
@@ -69,6 +71,9 @@ def replace_lists(rules):
     for kind_name, values in rules.items():
         kind = BlockKind(kind_name)
         normalised = {NORMALISERS[kind](value) for value in values} - {""}
+        if any(len(value) > EMAIL_KEY_MAX for value in normalised):
+            raise ValidationFailed(fields={kind_name: [f"Entries must be at most {EMAIL_KEY_MAX} characters "
+                                                       "once normalised."]})
         db.session.execute(sa.delete(BlockEntry).where(BlockEntry.kind == kind))
         db.session.add_all(BlockEntry(kind=kind, value=value) for value in sorted(normalised))
         kinds.append(kind)
@@ -76,12 +81,11 @@ def replace_lists(rules):
 
 
 def add_entry(kind, value):
-    """Add one entry unless it is there already; within the caller's transaction."""
-    value = NORMALISERS[kind](value)
-    exists = db.session.scalar(
-        sa.select(BlockEntry.id).where(BlockEntry.kind == kind, BlockEntry.value == value))
-    if not exists:
-        db.session.add(BlockEntry(kind=kind, value=value))
+    """Add one entry unless it is there already; within the caller's transaction.
+    Insert-or-ignore: two moderators blocking one address at once both succeed."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    db.session.execute(dialect.insert(_TABLE).values(kind=kind, value=NORMALISERS[kind](value), created_at=utcnow())
+                       .on_conflict_do_nothing(index_elements=[_TABLE.c.kind, _TABLE.c.value]))
 
 
 def remove_email(email_key):

@@ -12,7 +12,7 @@ from .. import rules, sanitize
 from ..errors import CommentsClosed, Duplicate, ValidationFailed
 from ..extensions import db
 from ..models import PATH_SEGMENT, Article, Comment, Status, utcnow
-from ..privacy import avatar_key, normalise_email, secret_digest
+from ..privacy import EMAIL_KEY_MAX, avatar_key, normalise_email
 from . import authors, blocklist
 from .screening import body_digest, duplicate_exists, duplicate_parameters, screen_comment
 from .threads import path_ids
@@ -61,44 +61,38 @@ _COUNT_APPROVED = sa.update(_ARTICLES).where(_ARTICLES.c.id == sa.bindparam("art
     approved_count=_ARTICLES.c.approved_count + 1, version=_ARTICLES.c.version + 1)
 
 
-@dataclass(frozen=True)
-class ArticleRef:
-    """The little of an article that a submission needs."""
-
-    pk: int
-    article_id: str
-    closed: bool
-
-
 def store_comment(article_id, data, client, settings):
     email_key = normalise_email(data["email"])
+    if len(email_key) > EMAIL_KEY_MAX:  # case-folding lengthens some addresses (ß, ﬃ)
+        raise ValidationFailed(fields={"email": [f"Must be at most {EMAIL_KEY_MAX} characters once normalised."]})
     digest = body_digest(data["body"])
-    facts = read_submission_facts(article_id, email_key, digest, data, settings)
-    if facts is None:  # the first comment of an article: its row comes in the comment's transaction
-        add_article_row(article_id)
-        facts = read_submission_facts(article_id, email_key, digest, data, settings)
-    article = facts.article
+    article_pk, closed = lock_article_row(article_id)
+    facts = read_submission_facts(article_pk, email_key, digest, data, settings)
     # The refusals first: they cost nothing, and sanitising costs the most.
-    if article.closed:
+    if closed:
         raise CommentsClosed()
     if facts.is_duplicate:
         raise Duplicate()
     body_html = sanitize.render_body(data["body"])
     parent_path = reply_position(data.get("parent_id"), facts.parent_path, settings.max_thread_depth)
-    screening = screen_comment(article, data, email_key, body_html.count("<a "), client, settings,
-                               blocklist=facts.blocklist, author_history=facts.author_history)
+    screening = screen_comment(article_id, data, email_key, body_html.count("<a "), client, settings,
+                               blocklist=facts.blocklist, key=facts.key)
     now = utcnow()
     comment = SubmittedComment(
-        id=0, article_id=article.article_id, parent_id=path_ids(parent_path)[-1] if parent_path else None,
+        id=0, article_id=article_id, parent_id=path_ids(parent_path)[-1] if parent_path else None,
         depth=len(parent_path) // PATH_SEGMENT, status=screening.status, author_name=data["name"],
         author_website=data["website"], avatar=avatar_key(data["email"], settings.secret_key),
         body_html=body_html, created_at=now)
+    key_id = facts.key.id if facts.key else None
+    if key_id is None and settings.trusted_authors_enabled:
+        # A key only where it can earn trust: otherwise it is one more trace of the address.
+        comment.issued_author_key, key_id = authors.issue_author_key(email_key)
     connection = db.session.connection()
     comment.id = connection.execute(_INSERT_COMMENT, {
-        "article_pk": article.pk, "parent_id": comment.parent_id, "depth": comment.depth,
+        "article_pk": article_pk, "parent_id": comment.parent_id, "depth": comment.depth,
         "status": comment.status, "reasons": screening.reasons,
         "author_name": comment.author_name, "author_email": data["email"], "email_key": email_key,
-        "author_website": comment.author_website, "avatar": comment.avatar,
+        "author_website": comment.author_website, "avatar": comment.avatar, "author_key_id": key_id,
         "body_text": data["body"], "body_html": body_html, "body_digest": digest,
         "ip": client.ip, "user_agent": client.user_agent, "created_at": now, "updated_at": now,
     }).scalar_one()
@@ -107,76 +101,71 @@ def store_comment(article_id, data, client, settings):
     connection.execute(_PLACE_COMMENT, {
         "comment_id": comment.id, "new_path": path, "new_thread_id": int(path[:PATH_SEGMENT])})
     if comment.is_approved:
-        connection.execute(_COUNT_APPROVED, {"article_pk": article.pk})
-    if not screening.has_valid_author_key:
-        comment.issued_author_key = authors.issue_author_key(email_key)
+        connection.execute(_COUNT_APPROVED, {"article_pk": article_pk})
     db.session.commit()
     return comment
 
 
+def lock_article_row(article_id):
+    """(primary key, closed) of the article, its row created if need be and
+    locked until the transaction ends: two submissions to one article take
+    turns, so the second sees the first (two identical posts at once: one is
+    a duplicate). SQLite locks the whole database for the write instead."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(_ARTICLES).values(article_id=article_id)
+    upsert = insert.on_conflict_do_update(index_elements=[_ARTICLES.c.article_id],
+                                          set_={_ARTICLES.c.article_id: insert.excluded.article_id})
+    pk, closed = db.session.execute(upsert.returning(_ARTICLES.c.id, _ARTICLES.c.closed)).one()
+    return pk, bool(closed)
+
+
 @dataclass(frozen=True)
 class SubmissionFacts:
-    article: ArticleRef
     is_duplicate: bool
     blocklist: rules.Blocklist
     # The path of the approved comment of this article that data["parent_id"] names.
     parent_path: str | None
-    # (approved, spam) comments of the address, when data["author_key"] was issued to it.
-    author_history: tuple | None
+    # The author key that came with the submission, when it was issued to its address.
+    key: authors.PresentedKey | None
 
 
-def read_submission_facts(article_id, email_key, digest, data, settings):
-    """What a submission reads, in one statement: its article (None when the
-    row does not exist yet), whether this author posted this very body there
-    within the window, the blocklist, the place of the comment it replies
-    to, and the history of an author who presents their key."""
-    values = {"article_id": article_id, "parent_id": data.get("parent_id"),
+def read_submission_facts(article_pk, email_key, digest, data, settings):
+    """What a submission reads, in one statement: whether this author posted
+    this very body on the article within the window, the blocklist, the place
+    of the comment it replies to, and the key and history of an author who
+    presents their key."""
+    values = {"article_pk": article_pk, "parent_id": data.get("parent_id"),
               **duplicate_parameters(email_key, digest, data["body"], settings.duplicate_window)}
     with_key = bool(data.get("author_key"))
     if with_key:
-        values["key_hash"] = secret_digest(data["author_key"])  # as authors.new_author_key() stores it
+        values["key_hash"] = authors.hash_of(data["author_key"])
     connection = db.session.connection()
-    row = connection.execute(_submission_facts(connection.dialect.name, with_key), values).first()
-    if row is None:
-        return None
-    pk, closed, is_duplicate, entries, parent_path, approved, spam = row
-    return SubmissionFacts(ArticleRef(pk, article_id, bool(closed)), bool(is_duplicate),
-                           blocklist.blocklist_from_json(entries), parent_path,
-                           None if approved is None else (approved, spam))
+    row = connection.execute(_submission_facts(connection.dialect.name, with_key), values).one()
+    is_duplicate, entries, parent_path, *key_columns = row
+    return SubmissionFacts(bool(is_duplicate), blocklist.blocklist_from_json(entries), parent_path,
+                           authors.presented_key(*key_columns) if with_key else None)
 
 
 @cache
 def _submission_facts(dialect_name, with_key):
-    """The submission's read; the author's history only in the variant for
-    a submission that presents a key. (In one statement for both, PostgreSQL
-    would plan it anew on every execution.)"""
-    history = authors.history_columns() if with_key else (sa.null(), sa.null())
+    """The submission's read; the key's columns only in the variant for a
+    submission that presents one, so that the common case stays lean."""
+    article_pk = sa.bindparam("article_pk", type_=_ARTICLES.c.id.type)
     parent_path = sa.select(_COMMENTS.c.path).where(
         _COMMENTS.c.id == sa.bindparam("parent_id", type_=_COMMENTS.c.id.type),
-        _COMMENTS.c.article_pk == _ARTICLES.c.id, _COMMENTS.c.status == Status.APPROVED,
+        _COMMENTS.c.article_pk == article_pk, _COMMENTS.c.status == Status.APPROVED,
     ).scalar_subquery()
     return sa.select(
-        _ARTICLES.c.id, _ARTICLES.c.closed, duplicate_exists(_ARTICLES.c.id).label("is_duplicate"),
+        duplicate_exists(article_pk).label("is_duplicate"),
         blocklist.entries_as_json(dialect_name).label("blocklist"), parent_path.label("parent_path"),
-        *history,
-    ).where(_ARTICLES.c.article_id == sa.bindparam("article_id"))
-
-
-def add_article_row(article_id):
-    """Insert the article's row unless another request just did."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(Article).values(article_id=article_id).on_conflict_do_nothing(
-        index_elements=[Article.__table__.c.article_id])
-    db.session.execute(statement)
+        *(authors.presented_key_columns() if with_key else ()),
+    )
 
 
 def ensure_article(article_id):
     """The article entity, created on first use; safe when two requests race."""
-    article = db.session.scalar(sa.select(Article).where(Article.article_id == article_id))
-    if article is None:
-        add_article_row(article_id)
-        article = db.session.scalar(sa.select(Article).where(Article.article_id == article_id))
-    return article
+    pk, _closed = lock_article_row(article_id)
+    return db.session.get(Article, pk)
 
 
 def reply_position(parent_id, parent_path, max_depth):

@@ -6,7 +6,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import AuditEntry, Comment, Status, utcnow
+from ..models import AuditEntry, AuthorKey, Comment, Status, utcnow
 from .moderation import Actor, ArticleChanges, discard_comment
 
 RETENTION_MODERATOR = "retention"
@@ -20,8 +20,9 @@ class PurgeResult:
 
 
 def purge(*, personal_days, unpublished_days, now=None):
-    """Drop IPs and user agents older than personal_days, and delete comments
-    left unpublished longer than unpublished_days; each logged without personal data."""
+    """Drop IPs and user agents older than personal_days, delete comments
+    left unpublished longer than unpublished_days (each logged without
+    personal data), and the author keys of addresses with no comment left."""
     now = now or utcnow()
     moderator = Actor(RETENTION_MODERATOR)
     stale = db.session.scalars(
@@ -42,5 +43,7 @@ def purge(*, personal_days, unpublished_days, now=None):
         db.session.add_all(AuditEntry(comment_id=row.id, article_pk=row.article_pk, moderator=RETENTION_MODERATOR,
                                       action="scrub", from_status=str(row.status), to_status=str(row.status))
                            for row in rows)
+    # An address with no comment left keeps no trace here (a blocklist entry stays).
+    db.session.execute(sa.delete(AuthorKey).where(~sa.exists().where(Comment.email_key == AuthorKey.email_key)))
     db.session.commit()
     return PurgeResult(scrubbed=len(rows), deleted=deleted)

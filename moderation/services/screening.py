@@ -1,7 +1,7 @@
 """Runs the auto-moderation rules on a new comment: gathers the facts they
-need (the blocklist and the author's history, which the submission reads
-with its article; the form token) and turns their verdicts into a status
-with reasons."""
+need (the blocklist and the history of the author's key, which the
+submission reads in one statement; the form token) and turns their verdicts
+into a status with reasons."""
 
 import hashlib
 from dataclasses import dataclass
@@ -36,19 +36,17 @@ class SubmissionSettings:
 class Screening:
     status: str
     reasons: list
-    has_valid_author_key: bool
 
 
-def screen_comment(article, data, email_key, link_count, client, settings, *, blocklist, author_history):
+def screen_comment(article_id, data, email_key, link_count, client, settings, *, blocklist, key):
     """The status and reasons of a new comment. The caller read the blocklist
-    and the author's history with the article (authors.history_columns()):
-    author_history is None unless the submission presents a key issued to
-    its address."""
+    and the key the submission presented, if it was issued to its address
+    (authors.presented_key_columns())."""
     facts = rules.Facts(
         blocklist=blocklist,
-        author_history=author_history,
+        author_history=key.history if key else None,
         form_problem=form_token_problem(
-            data.get("form_token"), article.article_id, settings.secret_key,
+            data.get("form_token"), article_id, settings.secret_key,
             max_age=settings.form_token_max_age, min_seconds=settings.form_min_seconds),
     )
     submission = rules.Submission(
@@ -56,7 +54,7 @@ def screen_comment(article, data, email_key, link_count, client, settings, *, bl
         client_ip=client.address, honeypot=data.get("website_url"),
     )
     verdicts = rules.evaluate(submission, facts, settings)
-    return Screening(rules.decide(verdicts), [v.reason for v in verdicts], author_history is not None)
+    return Screening(rules.decide(verdicts), [v.reason for v in verdicts])
 
 
 def body_digest(body):
