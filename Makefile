@@ -5,17 +5,31 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-dev fuzz clean
+.PHONY: run test install install-dev fuzz clean lock
+
+# Installs exactly the locked versions, each checked against its hash.
+PIP_INSTALL = $(BIN)/pip install --quiet --disable-pip-version-check --require-hashes
 
 $(VENV)/.runtime: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (set PYTHON=...)")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PIP_INSTALL) -r requirements.txt
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PIP_INSTALL) -r requirements-dev.txt
 	touch $@
+
+# After changing requirements.in or requirements-dev.in: compile the locks
+# (every indirect dependency pinned, with hashes) with a pinned pip-tools.
+LOCK_TOOL := .venv-lock
+lock:
+	$(PYTHON) -m venv $(LOCK_TOOL)
+	$(LOCK_TOOL)/bin/pip install --quiet --disable-pip-version-check pip-tools==7.6.2
+	$(LOCK_TOOL)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-header \
+	  --annotation-style=line --no-emit-index-url --no-emit-find-links -o requirements.txt requirements.in
+	$(LOCK_TOOL)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-header \
+	  --annotation-style=line --no-emit-index-url --no-emit-find-links -o requirements-dev.txt requirements-dev.in
 
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
@@ -39,7 +53,7 @@ fuzz: install-dev
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_contract_fuzz.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis tests/artifacts
+	rm -rf $(VENV) $(LOCK_TOOL) .pytest_cache .hypothesis tests/artifacts
 
 # Benchmarks beside Isso and the bare-Flask ceiling (docs/performance.md).
 include bench/bench.mk

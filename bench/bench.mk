@@ -8,25 +8,26 @@ BENCH_FULL ?= 0
 BENCH_ARGS ?=
 BENCH_PIP = bin/pip install --quiet --disable-pip-version-check
 
-# Our service, at the pins of requirements.txt, plus the harness's profilers.
+# Our service, exactly as locked in requirements.txt, plus the harness's profilers.
 $(BENCH_VENVS)/ours/.installed: requirements.txt bench/requirements.txt
 	rm -rf $(BENCH_VENVS)/ours
 	$(BENCH_PYTHON) -m venv $(BENCH_VENVS)/ours
+	$(BENCH_VENVS)/ours/$(BENCH_PIP) --require-hashes -r requirements.txt
 	$(BENCH_VENVS)/ours/$(BENCH_PIP) -r bench/requirements.txt
 	touch $@
 
 # Isso's pins may differ from ours: its own venv, with our gunicorn.
-$(BENCH_VENVS)/isso/.installed: requirements.txt bench/requirements-isso.txt
+$(BENCH_VENVS)/isso/.installed: requirements.in bench/requirements-isso.txt
 	rm -rf $(BENCH_VENVS)/isso
 	$(BENCH_PYTHON) -m venv $(BENCH_VENVS)/isso
-	$(BENCH_VENVS)/isso/$(BENCH_PIP) -r bench/requirements-isso.txt $$(grep -E '^gunicorn==' requirements.txt)
+	$(BENCH_VENVS)/isso/$(BENCH_PIP) -r bench/requirements-isso.txt $$(grep -E '^gunicorn==' requirements.in)
 	touch $@
 
 # The ceiling: bare Flask and gunicorn at exactly our pinned versions.
-$(BENCH_VENVS)/ceiling/.installed: requirements.txt
+$(BENCH_VENVS)/ceiling/.installed: requirements.in
 	rm -rf $(BENCH_VENVS)/ceiling
 	$(BENCH_PYTHON) -m venv $(BENCH_VENVS)/ceiling
-	$(BENCH_VENVS)/ceiling/$(BENCH_PIP) $$(grep -E '^(Flask|Werkzeug|gunicorn)==' requirements.txt)
+	$(BENCH_VENVS)/ceiling/$(BENCH_PIP) $$(grep -E '^(Flask|Werkzeug|gunicorn)==' requirements.in)
 	touch $@
 
 .PHONY: bench
