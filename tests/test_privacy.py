@@ -39,6 +39,23 @@ def test_email_never_appears_in_public_responses_or_logs(app, client, moderator,
         assert local_part not in record.getMessage().lower()
 
 
+def test_the_answer_to_a_submission_carries_nothing_derived_from_the_email(app, client, moderator):
+    """API.md: a poster must not be able to test a guessed address against a
+    public commenter's avatar, so the 202 and 201 answers have avatar null;
+    the listing shows it once the comment is public."""
+    app.config.update(TRUSTED_AUTHORS_ENABLED=True, FORM_MIN_SECONDS=0)
+    url = f"/api/v1/articles/{ARTICLE}/comments"
+    held = client.post(url, json={"name": "Reader", "email": EMAIL, "body": "A comment."})
+    assert held.status_code == 202 and held.json["author"] == {"name": "Reader", "website": None, "avatar": None}
+    client.post(f"/api/v1/moderation/comments/{held.json['id']}/approve", headers=moderator)
+    token = client.get(f"/api/v1/articles/{ARTICLE}/form-token").json["form_token"]
+    approved = client.post(url, json={"name": "Reader", "email": EMAIL, "body": "Trusted now.",
+                                      "author_key": held.json["author_key"], "form_token": token})
+    assert approved.status_code == 201 and approved.json["author"]["avatar"] is None
+    listed = client.get(url).json["comments"]
+    assert [comment["author"]["avatar"] for comment in listed] == [avatar_key(EMAIL, "test-secret")] * 2
+
+
 def test_avatar_is_a_keyed_hash_of_the_normalised_email():
     key = avatar_key("Olena@Example.org ", "secret-one")
     assert key == avatar_key("olena@example.org", "secret-one")
