@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from .models import Status
-from .privacy import parse_ip
+from .privacy import ip_as_sent, parse_ip
 
 SPAM, HOLD, APPROVE = "spam", "hold", "approve"
 # Zero-width and other invisible characters used to split a word past a filter.
@@ -80,10 +80,11 @@ def blocked_author(submission, facts, settings):
 
 
 def matching_network(address, networks):
-    ip = parse_ip(address)
-    if ip is None:
-        return None
-    return next((str(net) for net in networks if ip.version == net.version and ip in net), None)
+    # As the address is stored (a tunnelled IPv6 address by the IPv4 address
+    # it carries, privacy.parse_ip), and as it was sent, so that an IPv6 entry
+    # (2002::/16, or a /48 stored before) still blocks.
+    ips = {parse_ip(address), ip_as_sent(address)} - {None}
+    return next((str(net) for net in networks for ip in ips if ip.version == net.version and ip in net), None)
 
 
 def blocked_words(submission, facts, settings):

@@ -147,6 +147,20 @@ def test_marking_spam_can_block_the_email_and_network(app, client, moderator):
     assert stored(app, again)[0] == "spam" and stored(app, neighbour)[0] == "spam"
 
 
+def test_blocking_a_tunnelled_client_blocks_its_ipv4_network_either_way(app, client, moderator):
+    """A 6to4 client is stored by the IPv4 /24 its address carries, so block=ip
+    blocks that /24: for the same person arriving natively, or through the tunnel."""
+    first = client.post(URL, json={"name": "S", "email": "s@example.com", "body": "x"},
+                        environ_base={"REMOTE_ADDR": "2002:c633:6417::1"}).json["id"]  # 198.51.100.23
+    client.post(f"{API}/comments/{first}/spam?block=ip", headers=moderator)
+    assert client.get(f"{API}/rules", headers=moderator).json["networks"] == ["198.51.100.0/24"]
+    native = client.post(URL, json={"name": "N", "email": "n@example.org", "body": "y"},
+                         environ_base={"REMOTE_ADDR": "198.51.100.200"}).json["id"]
+    tunnelled = client.post(URL, json={"name": "T", "email": "t@example.org", "body": "z"},
+                            environ_base={"REMOTE_ADDR": "2002:c633:64c8:1::9"}).json["id"]
+    assert stored(app, native)[0] == "spam" and stored(app, tunnelled)[0] == "spam"
+
+
 def test_blocklist_edits_are_in_the_audit_log_without_their_entries(client, moderator):
     comment_id = client.post(URL, json={"name": "S", "email": "Spam@Example.com", "body": "x"},
                              environ_base={"REMOTE_ADDR": "198.51.100.23"}).json["id"]

@@ -69,6 +69,12 @@ def test_avatar_is_a_keyed_hash_of_the_normalised_email():
     ("203.0.113.77", "203.0.113.0"),
     ("2001:db8:1234:5678::1", "2001:db8:1234::"),
     ("::ffff:198.51.100.9", "198.51.100.0"),
+    # IPv6 addresses that carry an IPv4 address whole: their /48 would keep all
+    # of a 6to4 one, so they are kept as the IPv4 address's /24 instead.
+    ("2002:c633:6409::1", "198.51.100.0"),                      # 6to4 of 198.51.100.9
+    ("2002:c633:6409:77:1:2:3:4", "198.51.100.0"),
+    ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "192.0.2.0"),      # Teredo, client 192.0.2.45
+    ("2001:db8::1", "2001:db8::"),                              # documentation range, not Teredo
     ("not an ip", None),
     ("", None),
 ])

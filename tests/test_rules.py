@@ -53,14 +53,28 @@ def test_too_many_links_holds_with_the_count():
     ({"client_ip": "203.0.113.250"}, "The client address is in the blocked network 203.0.113.0/24."),
     ({"client_ip": "::ffff:203.0.113.9"}, "The client address is in the blocked network 203.0.113.0/24."),
     ({"client_ip": "2001:db8:bad:1::1"}, "The client address is in the blocked network 2001:db8:bad::/48."),
+    # Tunnelled IPv6 is matched by the IPv4 address it carries, as it is stored
+    # (privacy.anonymise_ip): 6to4 of 203.0.113.254, Teredo of 203.0.113.77.
+    ({"client_ip": "2002:cb00:71fe:42::1"}, "The client address is in the blocked network 203.0.113.0/24."),
+    ({"client_ip": "2001:0:4136:e378:8000:63bf:34ff:8eb2"},
+     "The client address is in the blocked network 203.0.113.0/24."),
 ])
 def test_blocked_authors_go_to_spam(change, reason):
     assert rules.blocked_author(submission(**change), Facts(blocklist=BLOCKLIST), SETTINGS) == Verdict(SPAM, reason)
 
 
+def test_a_blocked_ipv6_range_still_blocks_the_tunnels_in_it():
+    """An entry made before tunnelled addresses were stored by their IPv4 /24
+    (or typed by a moderator) is matched against the address as sent."""
+    blocklist = Blocklist(networks=(ipaddress.ip_network("2002:cb00:7100::/40"),))
+    verdict = rules.blocked_author(submission(client_ip="2002:cb00:71fe:42::1"), Facts(blocklist=blocklist), SETTINGS)
+    assert verdict == Verdict(SPAM, "The client address is in the blocked network 2002:cb00:7100::/40.")
+
+
 @pytest.mark.parametrize("change", [
     {"email_key": "spammer@example.com.au"}, {"email_key": "x@notspam.example"},
     {"client_ip": "203.0.114.1"}, {"client_ip": None}, {"client_ip": "garbage"},
+    {"client_ip": "2002:cb00:7201::1"},  # 6to4 of 203.0.114.1
 ])
 def test_near_misses_are_not_blocked(change):
     assert rules.blocked_author(submission(**change), Facts(blocklist=BLOCKLIST), SETTINGS) is None
