@@ -1,8 +1,4 @@
-/* Comment widget (API.md v1). Embed: <div id="comments" data-article-id="..."></div>
- * <script src="https://COMMENTS-HOST/widget.js" async></script>. Each setting comes from init() options,
- * else the container's data-*, else the script tag's: data-api (default: the folder of widget.js),
- * data-lang (en|uk; default: <html lang>), data-order (oldest|newest), data-limit (1-100; default 20).
- * data-article-id: container or options.articleId only. Auto-init: #comments[data-article-id].
+/* Comment widget (API.md v1); how to embed it and its data-* options: README "Embedding".
  * API: ModerationComments.init(el?, options?), ModerationComments.destroy(el?: all if omitted). */
 (function () {
   "use strict";
@@ -177,16 +173,17 @@
   }
 
   // author.avatar is an HMAC, not the email (API.md); drawn locally, so no third party sees readers.
+  // Without one (a post's own answer has none) it is the neutral placeholder: the bare --mc-soft disc.
   function identicon(key) {
-    const hex = /^[0-9a-f]{16}$/i.test(key || "") ? key : "0".repeat(16);
-    const cells = parseInt(hex.slice(0, 4), 16), hue = parseInt(hex.slice(4, 8), 16) % 360;
+    const svg = (tag, attrs) => setAttrs(document.createElementNS("http://www.w3.org/2000/svg", tag), attrs);
+    const icon = svg("svg", { viewBox: "-1 -1 7 7", class: "mc-avatar", "aria-hidden": "true" });
+    if (!/^[0-9a-f]{16}$/i.test(key)) return icon;
+    const cells = parseInt(key.slice(0, 4), 16), hue = parseInt(key.slice(4, 8), 16) % 360;
     let path = "";
     for (let i = 0; i < 15; i++) {
       const x = Math.floor(i / 5), y = i % 5; // columns 0-2, mirrored onto 4-3
       if (cells & (1 << i)) path += `M${x} ${y}h1v1h-1zM${4 - x} ${y}h1v1h-1z`;
     }
-    const svg = (tag, attrs) => setAttrs(document.createElementNS("http://www.w3.org/2000/svg", tag), attrs);
-    const icon = svg("svg", { viewBox: "-1 -1 7 7", class: "mc-avatar", "aria-hidden": "true" });
     icon.append(svg("path", { d: path, fill: `hsl(${hue} 55% 52%)` }));
     return icon;
   }

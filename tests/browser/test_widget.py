@@ -55,6 +55,8 @@ def test_a_comment_waits_for_moderation_then_is_listed(page, service, second_ori
     assert pending.locator(".mc-comment").evaluate("el => getComputedStyle(el).opacity") == "0.6"
     assert page.locator(".mc-status").inner_text() == HELD
     assert page.locator(".mc-count").inner_text() == "0 comments"
+    # The answer carries no avatar (API.md): the widget draws the neutral placeholder, no identicon.
+    assert pending.locator(".mc-avatar").count() == 1 and pending.locator(".mc-avatar path").count() == 0
     [stored] = service.queue(article)
     assert stored["id"] == comment_id and stored["body_text"] == "Hello from the browser."
     # The widget fetched and sent a valid form token, so no rule held the comment.
@@ -66,6 +68,7 @@ def test_a_comment_waits_for_moderation_then_is_listed(page, service, second_ori
     assert listed(page) == [(comment_id, 0, False)]
     assert page.locator(".mc-count").inner_text() == "1 comment"
     assert page.locator(".mc-name").inner_text() == "Olena"
+    assert page.locator(".mc-avatar path").count() == 1  # listed: its identicon
     assert_quiet(page)
 
 
