@@ -300,9 +300,13 @@
       last.after(node);
     }
 
+    // A pending copy keeps what the listing shows: never the author key, which only "remember me" keeps.
+    const shown = ({ id, parent_id, depth, author: a, body_html, created_at, savedAt }) =>
+      ({ id, parent_id, depth, author: { name: a?.name, website: a?.website }, body_html, created_at, savedAt });
+
     function readPending() {
       const saved = readStore(pendingKey);
-      return Array.isArray(saved) ? saved.filter((c) => c && c.id != null && Date.now() - c.savedAt < PENDING_TTL) : [];
+      return Array.isArray(saved) ? saved.filter((c) => c && c.id != null && Date.now() - c.savedAt < PENDING_TTL).map(shown) : [];
     }
 
     function showPending(isLastPage) {
@@ -421,7 +425,7 @@
     function posted(comment, isApproved, { name, email, website }) {
       if (form.remember.checked) writeStore(AUTHOR_KEY, { name, email, website, key: comment.author_key || readStore(AUTHOR_KEY)?.key });
       renewToken();
-      if (!isApproved) writeStore(pendingKey, [...readPending(), { ...comment, savedAt: Date.now() }]);
+      if (!isApproved) writeStore(pendingKey, [...readPending(), shown({ ...comment, savedAt: Date.now() })]);
       const node = commentNode(comment, !isApproved);
       moveForm(null);
       insertNew(node, comment.parent_id);

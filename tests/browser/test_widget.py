@@ -72,6 +72,33 @@ def test_a_comment_waits_for_moderation_then_is_listed(page, service, second_ori
     assert_quiet(page)
 
 
+def stored_in_the_browser(page):
+    return {key: json.loads(value) for key, value in page.evaluate("() => ({...localStorage})").items()}
+
+
+def test_the_author_key_is_kept_only_when_the_reader_asks(page, service, second_origin, article):
+    open_article(page, second_origin.article_url(article))
+    fill(page)
+    page.locator(".mc-form button[type=submit]").click()
+    page.locator(".mc-item:has(.mc-pending)").wait_for()
+    storage = stored_in_the_browser(page)
+    assert "mc:author" not in storage
+    [copy] = next(value for key, value in storage.items() if key.startswith("mc:pending:"))
+    # The greyed copy shown until approval holds what the listing would show, nothing private.
+    assert set(copy) == {"id", "parent_id", "depth", "author", "body_html", "created_at", "savedAt"}
+    assert copy["author"] == {"name": "Olena", "website": None}
+
+    page.locator(".mc-check input").check()
+    fill(page, body="A second comment, remembered.")
+    page.locator(".mc-form button[type=submit]").click()
+    page.locator(".mc-item:has(.mc-pending) >> nth=1").wait_for()
+    storage = stored_in_the_browser(page)
+    assert storage["mc:author"]["email"] == "olena@example.org" and len(storage["mc:author"]["key"]) >= 40
+    copies = next(value for key, value in storage.items() if key.startswith("mc:pending:"))
+    assert len(copies) == 2 and not any("author_key" in copy for copy in copies)
+    assert_quiet(page)
+
+
 def test_a_reply_is_threaded_under_its_parent(page, service, second_origin, article):
     parent = service.post_comment(article, name="Mark", body="The parent.")
     other = service.post_comment(article, name="Tom", body="Another thread.")
