@@ -273,7 +273,7 @@
       const author = comment.author || {}, name = String(author.name ?? "");
       // http(s) only: a javascript: website is the classic widget XSS (Isso's regression test).
       const who = /^https?:\/\//i.test(author.website || "")
-        ? h("a", { class: "mc-name", href: author.website, rel: "nofollow ugc noopener", text: name })
+        ? h("a", { class: "mc-name", href: author.website, rel: "nofollow ugc noopener noreferrer", text: name })
         : h("span", { class: "mc-name", text: name });
       const body = h("div", { class: "mc-body" });
       // Sanitised by the server on write (API.md "Body sanitisation"): the file's one HTML sink.
