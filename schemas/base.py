@@ -26,6 +26,22 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
+# Default_Ignorable_Code_Point (Unicode's DerivedCoreProperties.txt), as a
+# character class: what a renderer draws as nothing whatever its category,
+# the Hangul fillers, variation selectors and tag characters among them.
+DEFAULT_IGNORABLE = ("\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+                     "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+                     "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff")
+# What shows as nothing: whitespace, those, and the blank braille pattern
+# (U+2800, a symbol, not ignorable, drawn empty).
+_BLANK = re.compile(f"[\\s\u2800{DEFAULT_IGNORABLE}]*")
+
+
+def renders_blank(text):
+    """Whether text would show as nothing at all on the page."""
+    return _BLANK.fullmatch(text) is not None
+
+
 # The categories str.isprintable() is false for ("Other" and "Separator", but
 # for the ASCII space): a printable text holds none of them.
 _NOT_PRINTABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"})

@@ -11,7 +11,7 @@ from marshmallow import (
 
 from .base import (
     Cursor, SingleLineText, StrictInteger, StrictSchema, TrimmedString, UtcDateTime,
-    find_categories, has_surrogate, validate_article_id,
+    find_categories, has_surrogate, renders_blank, validate_article_id,
 )
 
 NAME_MAX = 80
@@ -94,6 +94,10 @@ class CommentCreateSchema(StrictSchema):
     def validate_name(self, value, **_):
         if "<" in value or ">" in value:
             raise ValidationError("Must not contain < or >.")
+        if renders_blank(value):
+            # U+3164 HANGUL FILLER and kin: a name that shows as nothing would
+            # let its author pass for nobody, or for the page itself.
+            raise ValidationError("Must contain a visible character.")
 
     @validates("website")
     def validate_website(self, value, **_):
