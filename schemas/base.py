@@ -112,12 +112,21 @@ class UtcDateTime(fields.DateTime):
 ARTICLE_ID_MAX = 200
 
 
+# An empty, "." or ".." segment: a browser resolves it away, so the widget's
+# request for this article would reach another one.
+_RESOLVED_SEGMENT = re.compile(r"(?:\A|/)\.{0,2}(?:/|\Z)")
+
+
 def validate_article_id(value):
-    """API.md "Articles": 1 to 200 printable characters, no control characters."""
+    """API.md "Articles": 1 to 200 printable characters, no control or format
+    characters (bidi controls would make one id look like another), and no
+    empty, "." or ".." segment."""
     if not isinstance(value, str) or not 1 <= len(value) <= ARTICLE_ID_MAX:
         raise ValidationError(f"Must be 1 to {ARTICLE_ID_MAX} characters.")
-    if find_categories(value, {"Cc", "Cs", "Zl", "Zp"}) or not value.strip():
-        raise ValidationError("Contains a control character.")
+    if find_categories(value, {"Cc", "Cf", "Cs", "Zl", "Zp"}) or not value.strip():
+        raise ValidationError("Contains a control or invisible formatting character.")
+    if _RESOLVED_SEGMENT.search(value):
+        raise ValidationError('Must not have an empty, "." or ".." segment.')
 
 
 def encode_cursor(position):

@@ -127,7 +127,8 @@ def test_counted_articles_are_valid_ids(ids):
         assert 1 <= len(loaded["article_id"]) <= 100
         for key in loaded["article_id"]:
             assert 1 <= len(key) <= ARTICLE_ID_MAX and key.strip()
-            assert not categories(key) & {"Cc", "Cs", "Zl", "Zp"}
+            assert not categories(key) & {"Cc", "Cf", "Cs", "Zl", "Zp"}
+            assert not {"", ".", ".."} & set(key.split("/"))
 
 
 def test_schemas_never_import_the_application():

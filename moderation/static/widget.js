@@ -151,7 +151,7 @@
 
   function configProblem({ articleId: id, api, order, limit }) {
     const checks = [
-      [typeof id === "string" && /^\P{Cc}{1,200}$/u.test(id), "data-article-id must be 1-200 printable characters"],
+      [typeof id === "string" && /^[^\p{Cc}\p{Cf}]{1,200}$/u.test(id), "data-article-id must be 1-200 printable characters"],
       // URL resolution would turn such segments into another article's path.
       [!/(^|\/)\.{0,2}(\/|$)/.test(id), "data-article-id must not have empty, . or .. segments"],
       [api && isHttpUrl(api, document.baseURI), "data-api must be an http(s) URL"],

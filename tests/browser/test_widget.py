@@ -99,6 +99,14 @@ def test_the_author_key_is_kept_only_when_the_reader_asks(page, service, second_
     assert_quiet(page)
 
 
+def test_an_article_id_the_api_would_refuse_shows_nothing(page, service, second_origin):
+    # A bidi override in the id (API.md "Articles": a 422): one console error, no widget.
+    with page.expect_console_message(lambda message: message.type == "error") as message:
+        page.goto(f"{second_origin.base}/article/news/%E2%80%AEtxt.exe")
+    assert message.value.text == "[comments] data-article-id must be 1-200 printable characters; the widget is not shown."
+    assert page.locator(".mc-root").count() == 0
+
+
 def test_a_reply_is_threaded_under_its_parent(page, service, second_origin, article):
     parent = service.post_comment(article, name="Mark", body="The parent.")
     other = service.post_comment(article, name="Tom", body="Another thread.")
