@@ -8,6 +8,8 @@ import pytest
 from moderation import rules
 from moderation.models import Status
 from moderation.rules import APPROVE, HOLD, SPAM, Blocklist, Facts, Submission, Verdict
+from moderation.sanitize import render_body
+from moderation.wordfilter import normalise_text, visible_text
 
 SETTINGS = {"LINKS_HOLD_THRESHOLD": 2, "TRUSTED_AUTHORS_ENABLED": True, "TRUSTED_AUTHOR_MIN_APPROVED": 1}
 HONEST = ("I have read the whole interview, and I think the 40% figure deserves a closer look. "
@@ -96,6 +98,53 @@ def test_blocked_words_match_whole_words_only(body):
 
 def test_blocked_words_in_the_name_count_too():
     assert rules.blocked_words(submission(name="Casino King"), Facts(blocklist=BLOCKLIST), SETTINGS)
+    assert rules.blocked_words(submission(name="\u0421\u0430sino King"), Facts(blocklist=BLOCKLIST), SETTINGS)
+    # A name is shown as typed, so a reference in it is no letter.
+    assert not rules.blocked_words(submission(name="C&#97;sino King"), Facts(blocklist=BLOCKLIST), SETTINGS)
+
+
+def as_submitted(body):
+    """A submission of body as the service screens it: with what a reader sees."""
+    return submission(body_text=body, visible_text=visible_text(render_body(body)))
+
+
+@pytest.mark.parametrize("body", [
+    "Visit c&#97;sino night", "c&#x61;&#115;ino", "<b>ca</b>sino", "<em>c</em><strong>a</strong>sino",
+    "<a href=\"https://x.example\">ca</a>sino", "<q>casino</q>", "<p>one</p><p>casino</p>",
+    "\u0441\u0430sino night",                      # Cyrillic с and а
+    "\u03f2\u0430\u0455\u0456n\u043e",                # Greek lunate sigma, Cyrillic а, ѕ, і, о
+    "\ua4daasino",                                # Lisu letter ꓚ, drawn as a capital C
+    "ca\U000e0073sino",                           # an invisible tag character
+    "c\u0430s\u0456no, really",
+    "cheap p\u0456lls",                           # a phrase, Cyrillic і
+    "ca\u3164sino",                               # a filler, default-ignorable
+])
+def test_blocked_words_are_found_as_a_reader_sees_them(body):
+    verdict = rules.blocked_words(as_submitted(body), Facts(blocklist=BLOCKLIST), SETTINGS)
+    assert verdict is not None and verdict.action == SPAM, body
+
+
+@pytest.mark.parametrize("body", [
+    "c&amp;#97;sino", "&lt;b&gt;ca&lt;/b&gt;sino", "c<i>a</i>sinos", "<p>casin</p><p>o</p>", "casin<br>o",
+    "c\u00e1sino", "\u043a\u0430\u0437\u0438\u043d\u043e",    # an accent; the Ukrainian word
+    "Ukrainian: \u041a\u0438\u0457\u0432, \u041b\u044c\u0432\u0456\u0432, \u043e\u0441\u0456\u043d\u044c",
+])
+def test_near_misses_as_a_reader_sees_them_are_not_blocked(body):
+    assert rules.blocked_words(as_submitted(body), Facts(blocklist=BLOCKLIST), SETTINGS) is None, body
+
+
+def test_entries_typed_with_lookalike_letters_match_their_plain_spelling():
+    blocklist = Blocklist(words=frozenset({normalise_text("\u0421\u0410\u0405\u0399NO")}))  # Cyrillic/Greek
+    verdict = rules.blocked_words(as_submitted("Best casino"), Facts(blocklist=blocklist), SETTINGS)
+    assert verdict == Verdict(SPAM, "Contains the blocked word or phrase '\u0441\u0430\u0455\u03b9no'.")
+
+
+def test_the_first_entry_in_order_is_the_reason():
+    blocklist = Blocklist(words=frozenset({"zebra", "casino", "$$$", "cheap pills"}))
+    verdict = rules.blocked_words(as_submitted("$$$ zebra casino cheap pills"), Facts(blocklist=blocklist), SETTINGS)
+    assert verdict.reason == "Contains the blocked word or phrase '$$$'."
+    verdict = rules.blocked_words(as_submitted("zebra, c\u0430sino"), Facts(blocklist=blocklist), SETTINGS)
+    assert verdict.reason == "Contains the blocked word or phrase 'casino'."
 
 
 @pytest.mark.parametrize("problem", sorted(rules.FORM_REASONS))
@@ -132,3 +181,4 @@ def test_decide(actions, status):
 
 def test_normalise_text():
     assert rules.normalise_text("  Ｃａ\u200bSINO\u00ad  ﬁne\n") == "casino fine"
+    assert rules.normalise_text("ca\U000e0073si\u2060no\ufe0f \u3164") == "casino"

@@ -10,7 +10,8 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from ..extensions import db
 from ..models import BlockEntry, BlockKind
 from ..privacy import normalise_email
-from ..rules import Blocklist, normalise_text
+from ..rules import Blocklist
+from ..wordfilter import normalise_text
 
 # How each kind of entry is stored, so it compares with what the rules see.
 NORMALISERS = {

@@ -235,7 +235,7 @@ def store_comment(article_key, data, client):
         raise Duplicate()
     body_html = sanitize.render_body(data["body"])
     parent_path = reply_position(data.get("parent_id"), facts.parent_path)
-    screening = screen_comment(article, data, email_key, body_html.count("<a "), client,
+    screening = screen_comment(article, data, email_key, body_html, client,
                                blocklist=facts.blocklist, author_history=facts.author_history)
     now = utcnow()
     comment = SubmittedComment(

@@ -13,6 +13,7 @@ from flask import current_app
 from .. import rules
 from ..forms import form_token_problem
 from ..models import Comment, utcnow
+from ..wordfilter import visible_text
 
 SETTINGS = ("LINKS_HOLD_THRESHOLD", "TRUSTED_AUTHORS_ENABLED", "TRUSTED_AUTHOR_MIN_APPROVED")
 
@@ -24,11 +25,11 @@ class Screening:
     has_valid_author_key: bool
 
 
-def screen_comment(article, data, email_key, link_count, client, *, blocklist, author_history):
-    """The status and reasons of a new comment. The caller read the blocklist
-    and the author's history with the article (authors.history_columns()):
-    author_history is None unless the submission presents a key issued to
-    its address."""
+def screen_comment(article, data, email_key, body_html, client, *, blocklist, author_history):
+    """The status and reasons of a new comment, whose body the caller
+    sanitised into body_html. The caller read the blocklist and the author's
+    history with the article (authors.history_columns()): author_history is
+    None unless the submission presents a key issued to its address."""
     config = current_app.config
     facts = rules.Facts(
         blocklist=blocklist,
@@ -38,8 +39,8 @@ def screen_comment(article, data, email_key, link_count, client, *, blocklist, a
             max_age=config["FORM_TOKEN_MAX_AGE"], min_seconds=config["FORM_MIN_SECONDS"]),
     )
     submission = rules.Submission(
-        name=data["name"], email_key=email_key, body_text=data["body"], link_count=link_count,
-        client_ip=client.address, honeypot=data.get("website_url"),
+        name=data["name"], email_key=email_key, body_text=data["body"], link_count=body_html.count("<a "),
+        client_ip=client.address, honeypot=data.get("website_url"), visible_text=visible_text(body_html),
     )
     verdicts = rules.evaluate(submission, facts, {name: config[name] for name in SETTINGS})
     return Screening(rules.decide(verdicts), [v.reason for v in verdicts], author_history is not None)
