@@ -3,6 +3,7 @@
 
 # PUBLIC_MAX_AGE = 30
 # BODY_MAX_LENGTH = 5000
+# TRUSTED_HOSTS = ["comments.example"]
 # ALLOWED_ORIGINS = ["https://news.example"]
 # PROXY_FIX_X_FOR = 1
 # RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"

@@ -37,6 +37,13 @@ class Defaults:
     PROXY_FIX_X_FOR = 0
     PROXY_FIX_X_PROTO = 0
     PROXY_FIX_X_HOST = 0
+    # Host names this service answers for (Flask's TRUSTED_HOSTS, checked on
+    # every request; any port matches; ".example.org" also matches its
+    # subdomains). Another Host is a 400: nothing built from a Host header a
+    # client chose (an absolute URL, a cached answer) can then name another
+    # site. The default serves `make run` and the tests, nothing else: list the
+    # names readers, proxies and health checks use. [] trusts any host.
+    TRUSTED_HOSTS: list = ["localhost", "127.0.0.1"]
     # Browser origins allowed to call the public API and to frame /embed pages;
     # empty means the service's own origin only.
     ALLOWED_ORIGINS: list = []

@@ -55,6 +55,12 @@ class IdConverter(IntegerConverter):
 class CommentMap(Map):
     default_converters = {**Map.default_converters, "id": IdConverter}
 
+    def __init__(self, *args, **kwargs):
+        # werkzeug answers "//x" with a 308 to http://<Host>/x, built from
+        # whatever Host the client sent: an open redirect. No path here has a
+        # doubled slash, so such a request is a 404 (in an article id, a 422).
+        super().__init__(*args, merge_slashes=False, **kwargs)
+
 
 class CommentApp(Flask):
     json_provider_class = OrjsonProvider

@@ -11,7 +11,8 @@ from .privacy import parse_ip, secret_digest
 
 def client_key():
     """The client's address; an IPv6 client is counted by its /64, which one
-    subscriber usually holds whole and could otherwise rotate through."""
+    subscriber usually holds whole and could otherwise rotate through, and a
+    tunnelled one (6to4, Teredo) by the IPv4 address it carries."""
     address = request.remote_addr or "unknown"
     ip = parse_ip(address)
     if ip is None:

@@ -13,12 +13,35 @@ STORED_PREFIX = {4: 24, 6: 48}
 
 
 def parse_ip(address):
-    """The address as an ip_address (an IPv4-mapped IPv6 one as IPv4), or None."""
+    """The address that names the client, or None if unparsable: an IPv6
+    address that carries an IPv4 address whole stands for that IPv4 address."""
+    ip = ip_as_sent(address)
+    if ip is None:
+        return None
+    return carried_ipv4(ip) or ip
+
+
+def ip_as_sent(address):
     try:
-        ip = ipaddress.ip_address((address or "").strip())
+        return ipaddress.ip_address((address or "").strip())
     except ValueError:
         return None
-    return ip.ipv4_mapped or ip if ip.version == 6 else ip
+
+
+def carried_ipv4(ip):
+    """The IPv4 address inside an IPv4-mapped (::ffff:0:0/96), 6to4 (2002::/16)
+    or Teredo (2001::/32, the client's) IPv6 address, else None.
+
+    A 6to4 address's /48 holds all 32 bits of its IPv4 address, so such an
+    address is kept as that IPv4 address's /24, not as an IPv6 form with the
+    last octet zeroed: the person is then stored, logged, rate-limited and
+    blocked (block=ip) by one network whether they come through a tunnel or
+    not, and a moderator reads a /24 they recognise."""
+    if ip.version == 4:
+        return None
+    if ip.teredo:
+        return ip.teredo[1]  # (server, client)
+    return ip.ipv4_mapped or ip.sixtofour
 
 
 def stored_network(address):
@@ -31,7 +54,8 @@ def stored_network(address):
 
 @lru_cache(maxsize=4096)
 def anonymise_ip(address):
-    """Keep the network, not the host: IPv4 to /24, IPv6 to /48; None if unparsable.
+    """Keep the network, not the host: IPv4 to /24, IPv6 to /48 (an address
+    carrying an IPv4 one to that one's /24); None if unparsable.
     Cached: it runs for every request (access log) and readers come back."""
     network = stored_network(address)
     return network and network.partition("/")[0]

@@ -2,17 +2,14 @@
 of facts the service looked up; it returns a Verdict with the reason a
 moderator will read, or None. decide() turns the verdicts into a status."""
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .models import Status
-from .privacy import parse_ip
+from .privacy import ip_as_sent, parse_ip
+from .wordfilter import WordIndex
 
 SPAM, HOLD, APPROVE = "spam", "hold", "approve"
-# Zero-width and other invisible characters used to split a word past a filter.
-_INVISIBLE = re.compile(r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
-                        r"\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
 
 
 @dataclass(frozen=True)
@@ -28,6 +25,12 @@ class Blocklist:
     domains: frozenset = frozenset()
     networks: tuple = ()
 
+    @cached_property
+    def word_index(self):
+        """The words as blocked_words looks for them: built once per list
+        (services/blocklist.py keeps one Blocklist while the lists are unchanged)."""
+        return WordIndex(self.words)
+
 
 @dataclass(frozen=True)
 class Submission:
@@ -40,6 +43,8 @@ class Submission:
     link_count: int
     client_ip: str | None = None
     honeypot: str | None = None
+    # The body as a reader sees it: body_html without its tags, references decoded.
+    visible_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,12 +56,6 @@ class Facts:
     author_history: tuple | None = None
     # None when the token checked out, else why not ("missing", "expired", ...).
     form_problem: str | None = None
-
-
-def normalise_text(text):
-    """Text as the word filter compares it: NFKC, case-folded, without invisible characters."""
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
-    return " ".join(unicodedata.normalize("NFKC", text.casefold()).split())
 
 
 def honeypot(submission, facts, settings):
@@ -80,17 +79,20 @@ def blocked_author(submission, facts, settings):
 
 
 def matching_network(address, networks):
-    ip = parse_ip(address)
-    if ip is None:
-        return None
-    return next((str(net) for net in networks if ip.version == net.version and ip in net), None)
+    # As the address is stored (a tunnelled IPv6 address by the IPv4 address
+    # it carries, privacy.parse_ip), and as it was sent, so that an IPv6 entry
+    # (2002::/16, or a /48 stored before) still blocks.
+    ips = {parse_ip(address), ip_as_sent(address)} - {None}
+    return next((str(net) for net in networks for ip in ips if ip.version == net.version and ip in net), None)
 
 
 def blocked_words(submission, facts, settings):
-    text = normalise_text(f"{submission.name}\n{submission.body_text}")
-    for word in sorted(facts.blocklist.words):
-        if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text):
-            return Verdict(SPAM, f"Contains the blocked word or phrase {word!r}.")
+    # The name as shown (text, never markup), the body as typed (its links'
+    # addresses too) and as a reader sees it; each as written and as it looks.
+    parts = (submission.name, submission.body_text, submission.visible_text)
+    word = facts.blocklist.word_index.first_match("\n".join(filter(None, parts)))
+    if word is not None:
+        return Verdict(SPAM, f"Contains the blocked word or phrase {word!r}.")
     return None
 
 

@@ -1,6 +1,9 @@
-"""Headers every response carries, and trust in a reverse proxy's headers."""
+"""Headers every response carries, trust in a reverse proxy's headers, and
+the size limit on request bodies however they are sent."""
 
+from flask import request
 from flask.sessions import SessionInterface
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # API.md: JSON is data, never a document: nothing may load from it or frame it.
@@ -27,7 +30,27 @@ def init_security(app):
         # Only as many hops as the deployment really has: trusting more would
         # let a client choose the IP that rate limits and anonymisation see.
         app.wsgi_app = ProxyFix(app.wsgi_app, **proxies)
+    app.before_request(refuse_oversized_streams)
     app.after_request(add_security_headers)
+
+
+def refuse_oversized_streams():
+    """A 413 for a streamed body (Transfer-Encoding: chunked, no Content-Length)
+    over MAX_CONTENT_LENGTH, as for a declared one (API.md). werkzeug stops
+    reading such a body at the limit without a word: the JSON parser then took
+    its first 64 KiB for all of it (a 400, or worse, a truncated body that
+    still parsed). It is read here, at most the limit, and kept for the view;
+    a byte beyond the limit means the body was over it."""
+    if "HTTP_TRANSFER_ENCODING" not in request.environ or request.content_length is not None:
+        return  # nearly every request: checked first, and cheaply
+    limit = request.max_content_length
+    if limit is None:
+        return
+    body = request.get_data(cache=True)
+    # Only a server that ends the stream where the chunks end (wsgi.input_terminated)
+    # hands werkzeug a body without a length, so reading past the limit here is safe.
+    if len(body) >= limit and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
 
 
 EVERY_RESPONSE = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"))

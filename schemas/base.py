@@ -26,6 +26,22 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
+# Default_Ignorable_Code_Point (Unicode's DerivedCoreProperties.txt), as a
+# character class: what a renderer draws as nothing whatever its category,
+# the Hangul fillers, variation selectors and tag characters among them.
+DEFAULT_IGNORABLE = ("\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+                     "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+                     "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff")
+# What shows as nothing: whitespace, those, and the blank braille pattern
+# (U+2800, a symbol, not ignorable, drawn empty).
+_BLANK = re.compile(f"[\\s\u2800{DEFAULT_IGNORABLE}]*")
+
+
+def renders_blank(text):
+    """Whether text would show as nothing at all on the page."""
+    return _BLANK.fullmatch(text) is not None
+
+
 # The categories str.isprintable() is false for ("Other" and "Separator", but
 # for the ASCII space): a printable text holds none of them.
 _NOT_PRINTABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"})
@@ -96,12 +112,21 @@ class UtcDateTime(fields.DateTime):
 ARTICLE_ID_MAX = 200
 
 
+# An empty, "." or ".." segment: a browser resolves it away, so the widget's
+# request for this article would reach another one.
+_RESOLVED_SEGMENT = re.compile(r"(?:\A|/)\.{0,2}(?:/|\Z)")
+
+
 def validate_article_id(value):
-    """API.md "Articles": 1 to 200 printable characters, no control characters."""
+    """API.md "Articles": 1 to 200 printable characters, no control or format
+    characters (bidi controls would make one id look like another), and no
+    empty, "." or ".." segment."""
     if not isinstance(value, str) or not 1 <= len(value) <= ARTICLE_ID_MAX:
         raise ValidationError(f"Must be 1 to {ARTICLE_ID_MAX} characters.")
-    if find_categories(value, {"Cc", "Cs", "Zl", "Zp"}) or not value.strip():
-        raise ValidationError("Contains a control character.")
+    if find_categories(value, {"Cc", "Cf", "Cs", "Zl", "Zp"}) or not value.strip():
+        raise ValidationError("Contains a control or invisible formatting character.")
+    if _RESOLVED_SEGMENT.search(value):
+        raise ValidationError('Must not have an empty, "." or ".." segment.')
 
 
 def encode_cursor(position):

@@ -11,7 +11,7 @@ from marshmallow import (
 
 from .base import (
     Cursor, SingleLineText, StrictInteger, StrictSchema, TrimmedString, UtcDateTime,
-    find_categories, has_surrogate, validate_article_id,
+    find_categories, has_surrogate, renders_blank, validate_article_id,
 )
 
 NAME_MAX = 80
@@ -94,6 +94,10 @@ class CommentCreateSchema(StrictSchema):
     def validate_name(self, value, **_):
         if "<" in value or ">" in value:
             raise ValidationError("Must not contain < or >.")
+        if renders_blank(value):
+            # U+3164 HANGUL FILLER and kin: a name that shows as nothing would
+            # let its author pass for nobody, or for the page itself.
+            raise ValidationError("Must contain a visible character.")
 
     @validates("website")
     def validate_website(self, value, **_):
@@ -147,6 +151,14 @@ class AuthorSchema(Schema):
     avatar = fields.String()
 
 
+class SubmittedAuthorSchema(AuthorSchema):
+    """The author in the answer to a submission: nothing derived from the
+    email (API.md), or a poster could test a guessed address against a
+    public commenter's avatar. The avatar appears once the comment is public."""
+
+    avatar = fields.Function(lambda comment: None, metadata={"dumps": {"type": "null"}})
+
+
 class PublicCommentSchema(Schema):
     """A comment as anyone may see it: no email, no IP, no raw body."""
 
@@ -164,6 +176,8 @@ class SubmittedCommentSchema(PublicCommentSchema):
     """The answer to a submission: the public view plus the status, and for
     its author only, a new author key when none valid came with it."""
 
+    author = fields.Function(lambda comment: SHARED["submitted_author"].dump(comment),
+                             metadata={"dumps": SubmittedAuthorSchema})
     # Spam is answered as pending: a bot must not learn which rule caught it.
     status = fields.Function(lambda comment: "approved" if comment.is_approved else "pending",
                              metadata={"dumps": {"enum": ["pending", "approved"]}})
@@ -263,6 +277,7 @@ class ThreadPageSchema(Schema):
 # marshmallow schema costs more than dumping with it, and a page holds up to
 # a hundred threads. Schemas keep no state between dumps.
 SHARED = {
-    "author": AuthorSchema(), "moderation_author": ModerationAuthorSchema(),
+    "author": AuthorSchema(), "submitted_author": SubmittedAuthorSchema(),
+    "moderation_author": ModerationAuthorSchema(),
     "public": PublicCommentSchema(), "placeholder": PlaceholderSchema(),
 }

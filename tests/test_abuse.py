@@ -123,6 +123,28 @@ def test_blocked_word_sends_to_spam_with_its_reason(app, client, moderator):
     assert status == "spam" and "Contains the blocked word or phrase 'casino'." in reasons
 
 
+@pytest.mark.parametrize("fields", [
+    {"body": "Visit c&#97;sino tonight"}, {"body": "Visit <b>ca</b>sino tonight"},
+    {"body": "Visit <em>c</em>&#x61;<i>s</i>ino tonight"},
+    {"body": "Visit \u0441\u0430sino tonight"},            # Cyrillic с and а
+    {"name": "\u0421\u0430sino King"},
+])
+def test_blocked_words_are_found_as_a_reader_sees_them(app, client, moderator, fields):
+    client.put(f"{API}/rules", json={"words": ["casino"]}, headers=moderator)
+    response = post(client, **fields)
+    assert response.status_code == 202 and response.json["status"] == "pending"
+    status, reasons = stored(app, response.json["id"])
+    assert status == "spam" and "Contains the blocked word or phrase 'casino'." in reasons
+
+
+def test_an_entry_typed_with_lookalike_letters_blocks_its_plain_spelling(app, client, moderator):
+    answer = client.put(f"{API}/rules", json={"words": ["\u0421\u0410SINO"]}, headers=moderator).json
+    assert answer["words"] == ["\u0441\u0430sino"]  # stored as the rule compares it: NFKC, case-folded
+    for body in ("Best CASINO in town", "Best c\u0430sino in town"):
+        assert stored(app, post(client, body=body).json["id"])[0] == "spam", body
+    assert stored(app, post(client, body="Best casinos in town").json["id"])[0] == "pending"
+
+
 def test_blocked_entries_with_quotes_and_backslashes_still_match(app, client, moderator):
     # The lists reach a submission as JSON built by the database (comments.py).
     words = ['say "cheese"', "back\\slash", "l'été [x]", "{\"json\": 1}"]
@@ -145,6 +167,20 @@ def test_marking_spam_can_block_the_email_and_network(app, client, moderator):
     neighbour = client.post(URL, json={"name": "N", "email": "n@example.org", "body": "z"},
                             environ_base={"REMOTE_ADDR": "198.51.100.200"}).json["id"]
     assert stored(app, again)[0] == "spam" and stored(app, neighbour)[0] == "spam"
+
+
+def test_blocking_a_tunnelled_client_blocks_its_ipv4_network_either_way(app, client, moderator):
+    """A 6to4 client is stored by the IPv4 /24 its address carries, so block=ip
+    blocks that /24: for the same person arriving natively, or through the tunnel."""
+    first = client.post(URL, json={"name": "S", "email": "s@example.com", "body": "x"},
+                        environ_base={"REMOTE_ADDR": "2002:c633:6417::1"}).json["id"]  # 198.51.100.23
+    client.post(f"{API}/comments/{first}/spam?block=ip", headers=moderator)
+    assert client.get(f"{API}/rules", headers=moderator).json["networks"] == ["198.51.100.0/24"]
+    native = client.post(URL, json={"name": "N", "email": "n@example.org", "body": "y"},
+                         environ_base={"REMOTE_ADDR": "198.51.100.200"}).json["id"]
+    tunnelled = client.post(URL, json={"name": "T", "email": "t@example.org", "body": "z"},
+                            environ_base={"REMOTE_ADDR": "2002:c633:64c8:1::9"}).json["id"]
+    assert stored(app, native)[0] == "spam" and stored(app, tunnelled)[0] == "spam"
 
 
 def test_blocklist_edits_are_in_the_audit_log_without_their_entries(client, moderator):

@@ -99,6 +99,14 @@ BAD_FIELDS = [
     ({"name": "Ole\u202ena"}, "name"),
     ({"name": "Ole\x00na"}, "name"),
     ({"name": "Ole\nna"}, "name"),
+    # Names that render blank: fillers, the blank braille pattern, variation
+    # selectors and other default-ignorable characters, alone or with spaces.
+    ({"name": "\u3164"}, "name"),
+    ({"name": "\u2800"}, "name"),
+    ({"name": "\u3164 \u2800 \uffa0"}, "name"),
+    ({"name": "\u115f\u1160"}, "name"),
+    ({"name": "\ufe0f\u034f"}, "name"),
+    ({"name": "\U000e0100\U000e0101"}, "name"),
     ({"name": 5}, "name"),
     ({"name": None}, "name"),
     ({"email": "not-an-address"}, "email"),

@@ -39,6 +39,26 @@ def test_email_never_appears_in_public_responses_or_logs(app, client, moderator,
         assert local_part not in record.getMessage().lower()
 
 
+def test_the_answer_to_a_submission_carries_nothing_derived_from_the_email(app, client, moderator):
+    """API.md: a poster must not be able to test a guessed address against a
+    public commenter's avatar, so the 202 and 201 answers have avatar null;
+    the listing shows it once the comment is public."""
+    app.config.update(TRUSTED_AUTHORS_ENABLED=True, FORM_MIN_SECONDS=0)
+    url = f"/api/v1/articles/{ARTICLE}/comments"
+    held = client.post(url, json={"name": "Reader", "email": EMAIL, "body": "A comment."})
+    assert held.status_code == 202 and held.json["author"] == {"name": "Reader", "website": None, "avatar": None}
+    client.post(f"/api/v1/moderation/comments/{held.json['id']}/approve", headers=moderator)
+    with app.app_context():  # as the mailed confirmation link will (trusted keys need one)
+        db.session.execute(sa.text("UPDATE author_keys SET confirmed_at = created_at"))
+        db.session.commit()
+    token = client.get(f"/api/v1/articles/{ARTICLE}/form-token").json["form_token"]
+    approved = client.post(url, json={"name": "Reader", "email": EMAIL, "body": "Trusted now.",
+                                      "author_key": held.json["author_key"], "form_token": token})
+    assert approved.status_code == 201 and approved.json["author"]["avatar"] is None
+    listed = client.get(url).json["comments"]
+    assert [comment["author"]["avatar"] for comment in listed] == [avatar_key(EMAIL, "test-secret")] * 2
+
+
 def test_avatar_is_a_keyed_hash_of_the_normalised_email():
     key = avatar_key("Olena@Example.org ", "secret-one")
     assert key == avatar_key("olena@example.org", "secret-one")
@@ -52,6 +72,12 @@ def test_avatar_is_a_keyed_hash_of_the_normalised_email():
     ("203.0.113.77", "203.0.113.0"),
     ("2001:db8:1234:5678::1", "2001:db8:1234::"),
     ("::ffff:198.51.100.9", "198.51.100.0"),
+    # IPv6 addresses that carry an IPv4 address whole: their /48 would keep all
+    # of a 6to4 one, so they are kept as the IPv4 address's /24 instead.
+    ("2002:c633:6409::1", "198.51.100.0"),                      # 6to4 of 198.51.100.9
+    ("2002:c633:6409:77:1:2:3:4", "198.51.100.0"),
+    ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "192.0.2.0"),      # Teredo, client 192.0.2.45
+    ("2001:db8::1", "2001:db8::"),                              # documentation range, not Teredo
     ("not an ip", None),
     ("", None),
 ])

@@ -25,7 +25,8 @@ BODY_MAX = 10_000
 TRICKY = st.sampled_from(
     ["\x00", "\t", "\n", "\r", "\x0b", "\x1b", "\x7f", "\x85", "\x9f", "\u00a0", "\u200b",
      "\u202e", "\u2028", "\u2029", "\u3000", "\ufeff", "\ud800", "<", ">", "\"", "'", "`",
-     "@", "/", ":", "[", "]", "#", "?", "%", " ", "\uff03", "\u2100"])
+     "@", "/", ":", "[", "]", "#", "?", "%", " ", "\uff03", "\u2100", ".", "\u3164", "\u2800",
+     "\ufe0f", "\U000e0041"])
 TEXT = st.text(st.characters(exclude_categories=()) | TRICKY, max_size=40)
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXT
 JSON = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4)
@@ -42,6 +43,8 @@ WEBSITES = st.one_of(
 )
 EMAILS = st.one_of(TEXT, st.emails(), st.builds(lambda a, b: f"{a}@{b}", TEXT, TEXT))
 VALID = {"name": "Olena", "email": "olena@example.org", "body": "A fair point."}
+# Characters drawn as nothing: spaces, fillers, braille blank, variation selectors.
+BLANK_RENDERING = " \u3000\u3164\u2800\u115f\u1160\uffa0\ufe0f\u034f\U000e0041"
 # Each field in turn gets the hostile values while the others are valid, so
 # that every example reaches the checks of that field (post_load included).
 FIELD_VALUES = {
@@ -85,6 +88,7 @@ def test_an_accepted_comment_keeps_the_contract(field, data):
     name, email, body, website = comment["name"], comment["email"], comment["body"], comment["website"]
     assert 1 <= len(name) <= 80 and name == name.strip()
     assert not categories(name) & {"Cc", "Cf", "Cs", "Zl", "Zp"} and not {"<", ">"} & set(name)
+    assert set(name) - set(BLANK_RENDERING), "a name must show something"
     assert len(email) <= 254 and len(email.rpartition("@")[0]) <= 64 and not re.search(r"\s", email)
     assert 1 <= len(body) <= BODY_MAX and body == body.strip()
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", body) and "Cs" not in categories(body)
@@ -123,7 +127,8 @@ def test_counted_articles_are_valid_ids(ids):
         assert 1 <= len(loaded["article_id"]) <= 100
         for key in loaded["article_id"]:
             assert 1 <= len(key) <= ARTICLE_ID_MAX and key.strip()
-            assert not categories(key) & {"Cc", "Cs", "Zl", "Zp"}
+            assert not categories(key) & {"Cc", "Cf", "Cs", "Zl", "Zp"}
+            assert not {"", ".", ".."} & set(key.split("/"))
 
 
 def test_schemas_never_import_the_application():

@@ -50,6 +50,13 @@ def test_no_other_markup_or_code_sink(pattern):
     assert not re.search(pattern, SOURCE)
 
 
+def test_the_author_link_tells_the_authors_site_nothing():
+    # An author's website is anyone's: it must learn neither the article nor the reader's page
+    # (noreferrer), get no handle on the page (noopener), nor rank from it (nofollow ugc).
+    rels = re.findall(r'rel: "([^"]*)"', SOURCE)
+    assert rels and all(rel.split() == ["nofollow", "ugc", "noopener", "noreferrer"] for rel in rels), rels
+
+
 def test_is_one_strict_iife():
     code = re.sub(r"\A\s*/\*.*?\*/", "", SOURCE, count=1, flags=re.S).strip()
     assert code.startswith('(function () {\n  "use strict";\n'), "the file must open with the IIFE and 'use strict'"

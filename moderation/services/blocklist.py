@@ -12,7 +12,8 @@ from ..extensions import db
 from ..errors import ValidationFailed
 from ..models import BlockEntry, BlockKind, utcnow
 from ..privacy import EMAIL_KEY_MAX, normalise_email
-from ..rules import Blocklist, normalise_text
+from ..rules import Blocklist
+from ..wordfilter import normalise_text
 
 # How each kind of entry is stored, so it compares with what the rules see.
 NORMALISERS = {

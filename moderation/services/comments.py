@@ -75,7 +75,7 @@ def store_comment(article_id, data, client, settings):
         raise Duplicate()
     body_html = sanitize.render_body(data["body"])
     parent_path = reply_position(data.get("parent_id"), facts.parent_path, settings.max_thread_depth)
-    screening = screen_comment(article_id, data, email_key, body_html.count("<a "), client, settings,
+    screening = screen_comment(article_id, data, email_key, body_html, client, settings,
                                blocklist=facts.blocklist, key=facts.key)
     now = utcnow()
     comment = SubmittedComment(

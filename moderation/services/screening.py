@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from .. import rules
 from ..forms import form_token_problem
 from ..models import Comment, utcnow
+from ..wordfilter import visible_text
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,10 @@ class Screening:
     reasons: list
 
 
-def screen_comment(article_id, data, email_key, link_count, client, settings, *, blocklist, key):
-    """The status and reasons of a new comment. The caller read the blocklist
-    and the key the submission presented, if it was issued to its address
+def screen_comment(article_id, data, email_key, body_html, client, settings, *, blocklist, key):
+    """The status and reasons of a new comment, whose body the caller
+    sanitised into body_html. The caller read the blocklist and the key the
+    submission presented, if it was issued to its address
     (authors.presented_key_columns())."""
     facts = rules.Facts(
         blocklist=blocklist,
@@ -50,8 +52,8 @@ def screen_comment(article_id, data, email_key, link_count, client, settings, *,
             max_age=settings.form_token_max_age, min_seconds=settings.form_min_seconds),
     )
     submission = rules.Submission(
-        name=data["name"], email_key=email_key, body_text=data["body"], link_count=link_count,
-        client_ip=client.address, honeypot=data.get("website_url"),
+        name=data["name"], email_key=email_key, body_text=data["body"], link_count=body_html.count("<a "),
+        client_ip=client.address, honeypot=data.get("website_url"), visible_text=visible_text(body_html),
     )
     verdicts = rules.evaluate(submission, facts, settings)
     return Screening(rules.decide(verdicts), [v.reason for v in verdicts])

@@ -1,8 +1,4 @@
-/* Comment widget (API.md v1). Embed: <div id="comments" data-article-id="..."></div>
- * <script src="https://COMMENTS-HOST/widget.js" async></script>. Each setting comes from init() options,
- * else the container's data-*, else the script tag's: data-api (default: the folder of widget.js),
- * data-lang (en|uk; default: <html lang>), data-order (oldest|newest), data-limit (1-100; default 20).
- * data-article-id: container or options.articleId only. Auto-init: #comments[data-article-id].
+/* Comment widget (API.md v1); how to embed it and its data-* options: README "Embedding".
  * API: ModerationComments.init(el?, options?), ModerationComments.destroy(el?: all if omitted). */
 (function () {
   "use strict";
@@ -155,7 +151,7 @@
 
   function configProblem({ articleId: id, api, order, limit }) {
     const checks = [
-      [typeof id === "string" && /^\P{Cc}{1,200}$/u.test(id), "data-article-id must be 1-200 printable characters"],
+      [typeof id === "string" && /^[^\p{Cc}\p{Cf}]{1,200}$/u.test(id), "data-article-id must be 1-200 printable characters"],
       // URL resolution would turn such segments into another article's path.
       [!/(^|\/)\.{0,2}(\/|$)/.test(id), "data-article-id must not have empty, . or .. segments"],
       [api && isHttpUrl(api, document.baseURI), "data-api must be an http(s) URL"],
@@ -177,16 +173,17 @@
   }
 
   // author.avatar is an HMAC, not the email (API.md); drawn locally, so no third party sees readers.
+  // Without one (a post's own answer has none) it is the neutral placeholder: the bare --mc-soft disc.
   function identicon(key) {
-    const hex = /^[0-9a-f]{16}$/i.test(key || "") ? key : "0".repeat(16);
-    const cells = parseInt(hex.slice(0, 4), 16), hue = parseInt(hex.slice(4, 8), 16) % 360;
+    const svg = (tag, attrs) => setAttrs(document.createElementNS("http://www.w3.org/2000/svg", tag), attrs);
+    const icon = svg("svg", { viewBox: "-1 -1 7 7", class: "mc-avatar", "aria-hidden": "true" });
+    if (!/^[0-9a-f]{16}$/i.test(key)) return icon;
+    const cells = parseInt(key.slice(0, 4), 16), hue = parseInt(key.slice(4, 8), 16) % 360;
     let path = "";
     for (let i = 0; i < 15; i++) {
       const x = Math.floor(i / 5), y = i % 5; // columns 0-2, mirrored onto 4-3
       if (cells & (1 << i)) path += `M${x} ${y}h1v1h-1zM${4 - x} ${y}h1v1h-1z`;
     }
-    const svg = (tag, attrs) => setAttrs(document.createElementNS("http://www.w3.org/2000/svg", tag), attrs);
-    const icon = svg("svg", { viewBox: "-1 -1 7 7", class: "mc-avatar", "aria-hidden": "true" });
     icon.append(svg("path", { d: path, fill: `hsl(${hue} 55% 52%)` }));
     return icon;
   }
@@ -276,7 +273,7 @@
       const author = comment.author || {}, name = String(author.name ?? "");
       // http(s) only: a javascript: website is the classic widget XSS (Isso's regression test).
       const who = /^https?:\/\//i.test(author.website || "")
-        ? h("a", { class: "mc-name", href: author.website, rel: "nofollow ugc noopener", text: name })
+        ? h("a", { class: "mc-name", href: author.website, rel: "nofollow ugc noopener noreferrer", text: name })
         : h("span", { class: "mc-name", text: name });
       const body = h("div", { class: "mc-body" });
       // Sanitised by the server on write (API.md "Body sanitisation"): the file's one HTML sink.
@@ -303,9 +300,13 @@
       last.after(node);
     }
 
+    // A pending copy keeps what the listing shows: never the author key, which only "remember me" keeps.
+    const shown = ({ id, parent_id, depth, author: a, body_html, created_at, savedAt }) =>
+      ({ id, parent_id, depth, author: { name: a?.name, website: a?.website }, body_html, created_at, savedAt });
+
     function readPending() {
       const saved = readStore(pendingKey);
-      return Array.isArray(saved) ? saved.filter((c) => c && c.id != null && Date.now() - c.savedAt < PENDING_TTL) : [];
+      return Array.isArray(saved) ? saved.filter((c) => c && c.id != null && Date.now() - c.savedAt < PENDING_TTL).map(shown) : [];
     }
 
     function showPending(isLastPage) {
@@ -424,7 +425,7 @@
     function posted(comment, isApproved, { name, email, website }) {
       if (form.remember.checked) writeStore(AUTHOR_KEY, { name, email, website, key: comment.author_key || readStore(AUTHOR_KEY)?.key });
       renewToken();
-      if (!isApproved) writeStore(pendingKey, [...readPending(), { ...comment, savedAt: Date.now() }]);
+      if (!isApproved) writeStore(pendingKey, [...readPending(), shown({ ...comment, savedAt: Date.now() })]);
       const node = commentNode(comment, !isApproved);
       moveForm(null);
       insertNew(node, comment.parent_id);

@@ -149,8 +149,9 @@ def service(api_base, second_origin, tmp_path_factory):
     """gunicorn with 2 workers on a SQLite file; the second origin may use the API and frame /embed."""
     database = tmp_path_factory.mktemp("service") / "moderation.sqlite"
     # A robot fills the form faster than the minimum fill time a person needs.
+    # Trusted authors on, so that the widget is given author keys to keep.
     env = service_env(f"sqlite:///{database}", RATELIMIT_ENABLED="false", FORM_MIN_SECONDS="0",
-                      ALLOWED_ORIGINS=json.dumps([second_origin.base]))
+                      ALLOWED_ORIGINS=json.dumps([second_origin.base]), TRUSTED_AUTHORS_ENABLED="true")
     flask(env, "db", "upgrade")
     token = flask(env, "moderators", "add", "browser-tests").strip().splitlines()[-1]
     flask(env, "demo", "seed")

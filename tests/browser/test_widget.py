@@ -55,6 +55,8 @@ def test_a_comment_waits_for_moderation_then_is_listed(page, service, second_ori
     assert pending.locator(".mc-comment").evaluate("el => getComputedStyle(el).opacity") == "0.6"
     assert page.locator(".mc-status").inner_text() == HELD
     assert page.locator(".mc-count").inner_text() == "0 comments"
+    # The answer carries no avatar (API.md): the widget draws the neutral placeholder, no identicon.
+    assert pending.locator(".mc-avatar").count() == 1 and pending.locator(".mc-avatar path").count() == 0
     [stored] = service.queue(article)
     assert stored["id"] == comment_id and stored["body_text"] == "Hello from the browser."
     # The widget fetched and sent a valid form token, so no rule held the comment.
@@ -66,7 +68,43 @@ def test_a_comment_waits_for_moderation_then_is_listed(page, service, second_ori
     assert listed(page) == [(comment_id, 0, False)]
     assert page.locator(".mc-count").inner_text() == "1 comment"
     assert page.locator(".mc-name").inner_text() == "Olena"
+    assert page.locator(".mc-avatar path").count() == 1  # listed: its identicon
     assert_quiet(page)
+
+
+def stored_in_the_browser(page):
+    return {key: json.loads(value) for key, value in page.evaluate("() => ({...localStorage})").items()}
+
+
+def test_the_author_key_is_kept_only_when_the_reader_asks(page, service, second_origin, article):
+    open_article(page, second_origin.article_url(article))
+    fill(page)
+    page.locator(".mc-form button[type=submit]").click()
+    page.locator(".mc-item:has(.mc-pending)").wait_for()
+    storage = stored_in_the_browser(page)
+    assert "mc:author" not in storage
+    [copy] = next(value for key, value in storage.items() if key.startswith("mc:pending:"))
+    # The greyed copy shown until approval holds what the listing would show, nothing private.
+    assert set(copy) == {"id", "parent_id", "depth", "author", "body_html", "created_at", "savedAt"}
+    assert copy["author"] == {"name": "Olena", "website": None}
+
+    page.locator(".mc-check input").check()
+    fill(page, body="A second comment, remembered.")
+    page.locator(".mc-form button[type=submit]").click()
+    page.locator(".mc-item:has(.mc-pending) >> nth=1").wait_for()
+    storage = stored_in_the_browser(page)
+    assert storage["mc:author"]["email"] == "olena@example.org" and len(storage["mc:author"]["key"]) >= 40
+    copies = next(value for key, value in storage.items() if key.startswith("mc:pending:"))
+    assert len(copies) == 2 and not any("author_key" in copy for copy in copies)
+    assert_quiet(page)
+
+
+def test_an_article_id_the_api_would_refuse_shows_nothing(page, service, second_origin):
+    # A bidi override in the id (API.md "Articles": a 422): one console error, no widget.
+    with page.expect_console_message(lambda message: message.type == "error") as message:
+        page.goto(f"{second_origin.base}/article/news/%E2%80%AEtxt.exe")
+    assert message.value.text == "[comments] data-article-id must be 1-200 printable characters; the widget is not shown."
+    assert page.locator(".mc-root").count() == 0
 
 
 def test_a_reply_is_threaded_under_its_parent(page, service, second_origin, article):
