@@ -76,15 +76,31 @@ def test_moderation_is_limited_per_token(limited_app):
 
 
 def test_failed_authentication_is_limited_per_client(limited_app):
+    client = limited_app.test_client()
+    wrong = [client.get("/api/v1/moderation/stats", headers={"Authorization": "Bearer guess"})
+             for _ in range(3)]
+    assert [answer.status_code for answer in wrong] == [401, 401, 429]
+    assert_rate_limited(wrong[2])
+    # Spent: a missing token waits too; another address still has its tries.
+    assert_rate_limited(client.get("/api/v1/moderation/stats"))
+    assert client.get("/api/v1/moderation/stats", headers={"Authorization": "Bearer guess"},
+                      environ_base={"REMOTE_ADDR": "198.51.100.8"}).status_code == 401
+
+
+def test_a_valid_token_is_never_refused_for_failures_from_its_address(limited_app):
+    # Someone sharing the moderator's address (an office, a NAT) must not be
+    # able to lock the moderator out by sending bad tokens.
     with limited_app.app_context():
         from moderation.services.moderators import add_moderator
         token = add_moderator("a")[1]
     client = limited_app.test_client()
-    wrong = [client.get("/api/v1/moderation/stats", headers={"Authorization": "Bearer guess"}).status_code
+    for _ in range(3):
+        client.get("/api/v1/moderation/stats", headers={"Authorization": "Bearer guess"})
+    valid = [client.get("/api/v1/moderation/stats", headers={"Authorization": f"Bearer {token}"}).status_code
              for _ in range(3)]
-    assert wrong == [401, 401, 429]
-    # Even the right token waits now: the client has used up its tries.
-    assert client.get("/api/v1/moderation/stats", headers={"Authorization": f"Bearer {token}"}).status_code == 429
+    assert valid == [200, 200, 200]
+    # The failures are still counted: a wrong token after the right one waits.
+    assert_rate_limited(client.get("/api/v1/moderation/stats", headers={"Authorization": "Bearer guess"}))
 
 
 @pytest.mark.parametrize("settings", [{"RATELIMIT_ENABLED": False, "RATELIMIT_POST": "1/minute"}])
