@@ -5,4 +5,4 @@
 # BODY_MAX_LENGTH = 5000
 # ALLOWED_ORIGINS = ["https://news.example"]
 # PROXY_FIX_X_FOR = 1
-# RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"
+# RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"   # only with several hosts

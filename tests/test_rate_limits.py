@@ -1,5 +1,5 @@
-"""Rate limits (API.md 429): in one process with memory storage, and across
-two gunicorn workers sharing Redis, on both databases."""
+"""Rate limits (API.md 429): in one process, and across two gunicorn workers
+sharing the default counter file or Redis, on both databases."""
 
 import json
 import os
@@ -119,24 +119,36 @@ def redis_url():
     return url
 
 
-@pytest.mark.server
-def test_limit_holds_across_two_workers_with_redis(server_database):
-    # An hourly window: the limiter's windows are fixed, and a burst that
-    # straddled a minute's boundary would rightly get 3 more posts through.
-    env = service_env(server_database, RATELIMIT_STORAGE_URI=redis_url(), RATELIMIT_POST='"3/hour"',
-                      RATELIMIT_KEY_PREFIX=f'"test-{uuid.uuid4().hex}"')
+def posts_to_two_workers(env, count):
+    """The answers of gunicorn's two workers to `count` posts from one client,
+    sent 8 at a time so that both workers answer."""
     flask(env, "db", "upgrade")
     with gunicorn(env, workers=2, extra_args=["--access-logformat", "pid=%(p)s %(s)s"]) as base:
         wait_for_workers(base, 2)
-        # Concurrent clients keep both sync workers busy, so both answer.
         with ThreadPoolExecutor(8) as pool:
-            answers = list(pool.map(lambda n: post_json(f"{base}{URL}", comment(n)), range(40)))
-    codes = [status for status, _, _ in answers]
-    assert codes.count(202) == 3 and codes.count(429) == 37, codes
-    status, headers, body = next(answer for answer in answers if answer[0] == 429)
-    assert body["error"]["code"] == "rate_limited" and int(headers["Retry-After"]) > 0
+            answers = list(pool.map(lambda n: post_json(f"{base}{URL}", comment(n)), range(count)))
     pids = set(re.findall(r"pid=<(\d+)> (?:202|429)", gunicorn.last_output))
     assert len(pids) == 2, "both workers must have answered"
+    status, headers, body = next(answer for answer in answers if answer[0] == 429)
+    assert body["error"]["code"] == "rate_limited" and int(headers["Retry-After"]) > 0
+    return [status for status, _, _ in answers]
+
+
+# Hourly windows: the limiter's windows are fixed, and a burst that straddled
+# a minute's boundary would rightly get more posts through.
+@pytest.mark.server
+def test_the_default_storage_counts_across_the_workers_of_a_host(server_database):
+    env = service_env(server_database, RATELIMIT_POST='"5/hour"')
+    env.pop("FLASK_RATELIMIT_STORAGE_URI", None)
+    codes = posts_to_two_workers(env, 14)
+    assert codes.count(202) == 5 and codes.count(429) == 9, codes
+
+
+@pytest.mark.server
+def test_limit_holds_across_two_workers_with_redis(server_database):
+    env = service_env(server_database, RATELIMIT_STORAGE_URI=redis_url(), RATELIMIT_POST='"3/hour"')
+    codes = posts_to_two_workers(env, 40)
+    assert codes.count(202) == 3 and codes.count(429) == 37, codes
 
 
 def post_json(url, payload):
