@@ -5,23 +5,32 @@ import json
 import os
 import re
 import socket
+import sqlite3
 import urllib.error
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 
 import pytest
+import redis
 
-from tests.conftest import require_service
+from moderation.limit_storage import storage_uri
+from moderation.privacy import secret_digest
+from moderation.services.moderators import add_moderator
+from tests.conftest import require_service, running_app
 from tests.servers import flask, gunicorn, service_env, wait_for_workers
 
 URL = "/api/v1/articles/limits/comments"
 
 
+LIMITS = {"RATELIMIT_ENABLED": True, "RATELIMIT_POST": "3/minute", "RATELIMIT_READ": "5/minute",
+          "RATELIMIT_MODERATION": "4/minute", "RATELIMIT_AUTH_FAILURES": "2/minute"}
+
+
 @pytest.fixture
 def settings():
-    return {"RATELIMIT_ENABLED": True, "RATELIMIT_POST": "3/minute", "RATELIMIT_READ": "5/minute",
-            "RATELIMIT_MODERATION": "4/minute", "RATELIMIT_AUTH_FAILURES": "2/minute"}
+    return dict(LIMITS)
 
 
 @pytest.fixture
@@ -65,7 +74,6 @@ def test_reads_have_their_own_looser_limit(limited_app):
 
 def test_moderation_is_limited_per_token(limited_app):
     with limited_app.app_context():
-        from moderation.services.moderators import add_moderator
         tokens = [add_moderator(name)[1] for name in ("a", "b")]
     client = limited_app.test_client()
     first = [client.get("/api/v1/moderation/stats", headers={"Authorization": f"Bearer {tokens[0]}"}).status_code
@@ -91,7 +99,6 @@ def test_a_valid_token_is_never_refused_for_failures_from_its_address(limited_ap
     # Someone sharing the moderator's address (an office, a NAT) must not be
     # able to lock the moderator out by sending bad tokens.
     with limited_app.app_context():
-        from moderation.services.moderators import add_moderator
         token = add_moderator("a")[1]
     client = limited_app.test_client()
     for _ in range(3):
@@ -117,6 +124,49 @@ def redis_url():
     except OSError as error:
         require_service("Redis", f"{url}: {error}")
     return url
+
+
+# Keys of this run among those of others on the same Redis. One prefix for
+# the whole run: the limiter, a singleton, keeps the first one it is given.
+REDIS_PREFIX = f"test-{uuid.uuid4().hex}"
+
+
+@pytest.fixture(params=["counter file", "redis"])
+def counter_store(request, tmp_path):
+    """Settings that choose a storage, and a function that lists the keys it holds."""
+    if request.param == "counter file":
+        path = tmp_path / "counts" / "rate_limits.sqlite"
+
+        def stored_keys():
+            with closing(sqlite3.connect(path)) as connection:
+                return [key for (key,) in connection.execute("SELECT key FROM counter")]
+
+        yield {"RATELIMIT_STORAGE_URI": storage_uri(path)}, stored_keys
+        return
+    url = redis_url()
+    with closing(redis.Redis.from_url(url)) as server:
+        yield ({"RATELIMIT_STORAGE_URI": url, "RATELIMIT_KEY_PREFIX": REDIS_PREFIX},
+               lambda: [key.decode() for key in server.scan_iter(f"*{REDIS_PREFIX}*")])
+
+
+def test_counters_hold_no_client_address_and_no_token(database_url, tmp_path, counter_store):
+    # Redis keeps the keys of a daily limit for a day: they must not say who
+    # posted or read, nor match the token hashes of the database.
+    storage, stored_keys = counter_store
+    with running_app(database_url, tmp_path, **LIMITS, **storage) as app:
+        with app.app_context():
+            token = add_moderator("a")[1]
+        client = app.test_client()
+        for address in ("198.51.100.7", "2001:db8:1:2::5"):
+            origin = {"REMOTE_ADDR": address}
+            assert client.post(URL, json=comment(address), environ_base=origin).status_code == 202
+            assert client.get(URL, environ_base=origin).status_code == 200
+            for header in ({}, {"Authorization": "Bearer guess"}, {"Authorization": f"Bearer {token}"}):
+                client.get("/api/v1/moderation/stats", headers=header, environ_base=origin)
+        keys = stored_keys()
+    assert len(keys) >= 8, keys
+    for secret in ("198.51.100", "2001:db8:1:2", token, secret_digest(token)[:16]):
+        assert not [key for key in keys if secret in key], secret
 
 
 def posts_to_two_workers(env, count):
