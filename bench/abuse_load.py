@@ -5,8 +5,8 @@ simulated client addresses and report what was accepted, held and refused.
 
 The server must trust one proxy hop (FLASK_PROXY_FIX_X_FOR=1): the script
 sets X-Forwarded-For to simulate readers on distinct addresses. Its rate
-limits stay on, as in production; with several workers, give them shared
-storage (FLASK_RATELIMIT_STORAGE_URI=redis://...), or each worker counts alone.
+limits stay on, as in production (the workers of one host share the counter
+file of the instance folder; several hosts need FLASK_RATELIMIT_STORAGE_URI=redis://...).
 """
 
 import argparse

@@ -6,4 +6,4 @@
 # TRUSTED_HOSTS = ["comments.example"]
 # ALLOWED_ORIGINS = ["https://news.example"]
 # PROXY_FIX_X_FOR = 1
-# RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"
+# RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"   # only with several hosts

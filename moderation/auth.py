@@ -16,19 +16,26 @@ def bearer_token(req):
     return token if scheme.lower() == "bearer" and token else None
 
 
+def current_moderator():
+    """The moderator whose valid token this request carries, or None. Looked
+    up once per request: the failed-login limit asks before the view does."""
+    if "moderator" not in g:
+        token = bearer_token(request)
+        g.moderator = moderators.authenticate(token) if token else None
+    return g.moderator
+
+
 def moderator_required(role=Role.MODERATOR):
     """Let the view run only for a valid token whose role allows it."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            token = bearer_token(request)
-            moderator = moderators.authenticate(token) if token else None
+            moderator = current_moderator()
             if moderator is None:
                 raise Unauthorized()
             if role == Role.ADMIN and not moderator.is_admin:
                 raise Forbidden()
-            g.moderator = moderator
             return view(*args, **kwargs)
 
         return wrapper

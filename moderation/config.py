@@ -6,6 +6,8 @@ import secrets
 import tempfile
 from pathlib import Path
 
+from .limit_storage import storage_uri
+
 
 class Defaults:
     """Defaults in code; override in instance/config.py or as FLASK_<NAME>."""
@@ -53,9 +55,11 @@ class Defaults:
     EMBED_PAGE_LIMIT = 50
     # Flask-Limiter: on by default; FLASK_RATELIMIT_ENABLED=false turns it off.
     RATELIMIT_ENABLED = True
-    # memory:// counts per worker; redis://host:6379/0 shares counts between
-    # workers and hosts (needed as soon as there is more than one worker).
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Where the counts live. None means a SQLite file in the instance folder
+    # (see load_config), which every worker on this host shares; several
+    # hosts share counts through redis://host:6379/0. (memory:// would count
+    # per worker: with two workers, twice the limit gets through.)
+    RATELIMIT_STORAGE_URI = None
     # Comments per client address (an IPv6 client by its /64).
     RATELIMIT_POST = "5/minute;50/day"
     # Public reads per client address.
@@ -115,6 +119,10 @@ def load_config(app, test_config=None):
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = read_or_create_secret(app.instance_path)
+    if not app.config["RATELIMIT_STORAGE_URI"]:
+        # Never the main database, which may be PostgreSQL: counts are written
+        # on every request and are worth nothing after their window.
+        app.config["RATELIMIT_STORAGE_URI"] = storage_uri(Path(app.instance_path) / "rate_limits.sqlite")
 
 
 def normalise_database_url(url):

@@ -74,9 +74,19 @@ def normalise_email(email):
 def avatar_key(email, secret):
     """16 hex characters of an HMAC of the email: stable per author, not
     reversible without the server's secret (unlike a Gravatar MD5)."""
-    key = hashlib.sha256(b"avatar\x00" + secret.encode()).digest()
-    message = normalise_email(email).encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()[:16]
+    return keyed_digest("avatar", normalise_email(email), secret)[:16]
+
+
+def keyed_digest(purpose, message, secret):
+    """HMAC-SHA256 (hex) of message under a key made from the server's secret
+    for one purpose: the same value gives the same digest, which says nothing
+    of the value without the secret, nor links it to another purpose's."""
+    return hmac.new(purpose_key(purpose, secret), message.encode(), hashlib.sha256).hexdigest()
+
+
+@lru_cache(maxsize=16)
+def purpose_key(purpose, secret):
+    return hashlib.sha256(purpose.encode() + b"\x00" + secret.encode()).digest()
 
 
 def secret_digest(secret):

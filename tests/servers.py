@@ -1,6 +1,7 @@
 """Start the real service under gunicorn, and nginx in front of it, for tests
 that need separate processes."""
 
+import json
 import os
 import re
 import shutil
@@ -10,6 +11,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,8 +36,11 @@ def flask(env, *args):
 
 
 def service_env(database_url, **settings):
-    """Environment for a server process: its own database, a fixed secret, settings as FLASK_*."""
-    env = {**os.environ, "SECRET_KEY": "server-test-secret", "DATABASE_URL": database_url}
+    """Environment for a server process: its own database, a fixed secret, its
+    own rate-limit counts (a key prefix of its own: servers started from this
+    checkout share the counter file of its instance folder), settings as FLASK_*."""
+    env = {**os.environ, "SECRET_KEY": "server-test-secret", "DATABASE_URL": database_url,
+           "FLASK_RATELIMIT_KEY_PREFIX": json.dumps(f"test-{uuid.uuid4().hex}")}
     env.update({f"FLASK_{name}": value for name, value in settings.items()})
     return env
 

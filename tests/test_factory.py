@@ -50,6 +50,16 @@ def test_precedence_instance_file_then_env_then_database_url(clean_env, tmp_path
     assert not (tmp_path / "secret_key").exists()
 
 
+def test_rate_limits_count_in_a_file_of_the_instance_folder_by_default(clean_env, tmp_path):
+    # Even beside PostgreSQL: the counts are not the main database's business.
+    clean_env.setenv("DATABASE_URL", "postgres://u@db.example/comments")
+    app = create_app(instance_path=str(tmp_path))
+    assert app.config["RATELIMIT_STORAGE_URI"] == f"counters+sqlite://{tmp_path}/rate_limits.sqlite"
+    assert (tmp_path / "rate_limits.sqlite").is_file()
+    clean_env.setenv("FLASK_RATELIMIT_STORAGE_URI", '"redis://cache.example:6379/0"')
+    assert create_app(instance_path=str(tmp_path)).config["RATELIMIT_STORAGE_URI"] == "redis://cache.example:6379/0"
+
+
 def test_test_config_skips_the_instance_file(clean_env, tmp_path):
     (tmp_path / "config.py").write_text("BODY_MAX_LENGTH = 500\n")
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}, instance_path=str(tmp_path))

@@ -1,27 +1,36 @@
-"""Rate limits (API.md 429): in one process with memory storage, and across
-two gunicorn workers sharing Redis, on both databases."""
+"""Rate limits (API.md 429): in one process, and across two gunicorn workers
+sharing the default counter file or Redis, on both databases."""
 
 import json
 import os
 import re
 import socket
+import sqlite3
 import urllib.error
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 
 import pytest
+import redis
 
-from tests.conftest import require_service
+from moderation.limit_storage import storage_uri
+from moderation.privacy import secret_digest
+from moderation.services.moderators import add_moderator
+from tests.conftest import require_service, running_app
 from tests.servers import flask, gunicorn, service_env, wait_for_workers
 
 URL = "/api/v1/articles/limits/comments"
 
 
+LIMITS = {"RATELIMIT_ENABLED": True, "RATELIMIT_POST": "3/minute", "RATELIMIT_READ": "5/minute",
+          "RATELIMIT_MODERATION": "4/minute", "RATELIMIT_AUTH_FAILURES": "2/minute"}
+
+
 @pytest.fixture
 def settings():
-    return {"RATELIMIT_ENABLED": True, "RATELIMIT_POST": "3/minute", "RATELIMIT_READ": "5/minute",
-            "RATELIMIT_MODERATION": "4/minute", "RATELIMIT_AUTH_FAILURES": "2/minute"}
+    return dict(LIMITS)
 
 
 @pytest.fixture
@@ -65,7 +74,6 @@ def test_reads_have_their_own_looser_limit(limited_app):
 
 def test_moderation_is_limited_per_token(limited_app):
     with limited_app.app_context():
-        from moderation.services.moderators import add_moderator
         tokens = [add_moderator(name)[1] for name in ("a", "b")]
     client = limited_app.test_client()
     first = [client.get("/api/v1/moderation/stats", headers={"Authorization": f"Bearer {tokens[0]}"}).status_code
@@ -76,15 +84,30 @@ def test_moderation_is_limited_per_token(limited_app):
 
 
 def test_failed_authentication_is_limited_per_client(limited_app):
+    client = limited_app.test_client()
+    wrong = [client.get("/api/v1/moderation/stats", headers={"Authorization": "Bearer guess"})
+             for _ in range(3)]
+    assert [answer.status_code for answer in wrong] == [401, 401, 429]
+    assert_rate_limited(wrong[2])
+    # Spent: a missing token waits too; another address still has its tries.
+    assert_rate_limited(client.get("/api/v1/moderation/stats"))
+    assert client.get("/api/v1/moderation/stats", headers={"Authorization": "Bearer guess"},
+                      environ_base={"REMOTE_ADDR": "198.51.100.8"}).status_code == 401
+
+
+def test_a_valid_token_is_never_refused_for_failures_from_its_address(limited_app):
+    # Someone sharing the moderator's address (an office, a NAT) must not be
+    # able to lock the moderator out by sending bad tokens.
     with limited_app.app_context():
-        from moderation.services.moderators import add_moderator
         token = add_moderator("a")[1]
     client = limited_app.test_client()
-    wrong = [client.get("/api/v1/moderation/stats", headers={"Authorization": "Bearer guess"}).status_code
+    for _ in range(3):
+        client.get("/api/v1/moderation/stats", headers={"Authorization": "Bearer guess"})
+    valid = [client.get("/api/v1/moderation/stats", headers={"Authorization": f"Bearer {token}"}).status_code
              for _ in range(3)]
-    assert wrong == [401, 401, 429]
-    # Even the right token waits now: the client has used up its tries.
-    assert client.get("/api/v1/moderation/stats", headers={"Authorization": f"Bearer {token}"}).status_code == 429
+    assert valid == [200, 200, 200]
+    # The failures are still counted: a wrong token after the right one waits.
+    assert_rate_limited(client.get("/api/v1/moderation/stats", headers={"Authorization": "Bearer guess"}))
 
 
 @pytest.mark.parametrize("settings", [{"RATELIMIT_ENABLED": False, "RATELIMIT_POST": "1/minute"}])
@@ -103,24 +126,79 @@ def redis_url():
     return url
 
 
-@pytest.mark.server
-def test_limit_holds_across_two_workers_with_redis(server_database):
-    # An hourly window: the limiter's windows are fixed, and a burst that
-    # straddled a minute's boundary would rightly get 3 more posts through.
-    env = service_env(server_database, RATELIMIT_STORAGE_URI=redis_url(), RATELIMIT_POST='"3/hour"',
-                      RATELIMIT_KEY_PREFIX=f'"test-{uuid.uuid4().hex}"')
+# Keys of this run among those of others on the same Redis. One prefix for
+# the whole run: the limiter, a singleton, keeps the first one it is given.
+REDIS_PREFIX = f"test-{uuid.uuid4().hex}"
+
+
+@pytest.fixture(params=["counter file", "redis"])
+def counter_store(request, tmp_path):
+    """Settings that choose a storage, and a function that lists the keys it holds."""
+    if request.param == "counter file":
+        path = tmp_path / "counts" / "rate_limits.sqlite"
+
+        def stored_keys():
+            with closing(sqlite3.connect(path)) as connection:
+                return [key for (key,) in connection.execute("SELECT key FROM counter")]
+
+        yield {"RATELIMIT_STORAGE_URI": storage_uri(path)}, stored_keys
+        return
+    url = redis_url()
+    with closing(redis.Redis.from_url(url)) as server:
+        yield ({"RATELIMIT_STORAGE_URI": url, "RATELIMIT_KEY_PREFIX": REDIS_PREFIX},
+               lambda: [key.decode() for key in server.scan_iter(f"*{REDIS_PREFIX}*")])
+
+
+def test_counters_hold_no_client_address_and_no_token(database_url, tmp_path, counter_store):
+    # Redis keeps the keys of a daily limit for a day: they must not say who
+    # posted or read, nor match the token hashes of the database.
+    storage, stored_keys = counter_store
+    with running_app(database_url, tmp_path, **LIMITS, **storage) as app:
+        with app.app_context():
+            token = add_moderator("a")[1]
+        client = app.test_client()
+        for address in ("198.51.100.7", "2001:db8:1:2::5"):
+            origin = {"REMOTE_ADDR": address}
+            assert client.post(URL, json=comment(address), environ_base=origin).status_code == 202
+            assert client.get(URL, environ_base=origin).status_code == 200
+            for header in ({}, {"Authorization": "Bearer guess"}, {"Authorization": f"Bearer {token}"}):
+                client.get("/api/v1/moderation/stats", headers=header, environ_base=origin)
+        keys = stored_keys()
+    assert len(keys) >= 8, keys
+    for secret in ("198.51.100", "2001:db8:1:2", token, secret_digest(token)[:16]):
+        assert not [key for key in keys if secret in key], secret
+
+
+def posts_to_two_workers(env, count):
+    """The answers of gunicorn's two workers to `count` posts from one client,
+    sent 8 at a time so that both workers answer."""
     flask(env, "db", "upgrade")
     with gunicorn(env, workers=2, extra_args=["--access-logformat", "pid=%(p)s %(s)s"]) as base:
         wait_for_workers(base, 2)
-        # Concurrent clients keep both sync workers busy, so both answer.
         with ThreadPoolExecutor(8) as pool:
-            answers = list(pool.map(lambda n: post_json(f"{base}{URL}", comment(n)), range(40)))
-    codes = [status for status, _, _ in answers]
-    assert codes.count(202) == 3 and codes.count(429) == 37, codes
-    status, headers, body = next(answer for answer in answers if answer[0] == 429)
-    assert body["error"]["code"] == "rate_limited" and int(headers["Retry-After"]) > 0
+            answers = list(pool.map(lambda n: post_json(f"{base}{URL}", comment(n)), range(count)))
     pids = set(re.findall(r"pid=<(\d+)> (?:202|429)", gunicorn.last_output))
     assert len(pids) == 2, "both workers must have answered"
+    status, headers, body = next(answer for answer in answers if answer[0] == 429)
+    assert body["error"]["code"] == "rate_limited" and int(headers["Retry-After"]) > 0
+    return [status for status, _, _ in answers]
+
+
+# Hourly windows: the limiter's windows are fixed, and a burst that straddled
+# a minute's boundary would rightly get more posts through.
+@pytest.mark.server
+def test_the_default_storage_counts_across_the_workers_of_a_host(server_database):
+    env = service_env(server_database, RATELIMIT_POST='"5/hour"')
+    env.pop("FLASK_RATELIMIT_STORAGE_URI", None)
+    codes = posts_to_two_workers(env, 14)
+    assert codes.count(202) == 5 and codes.count(429) == 9, codes
+
+
+@pytest.mark.server
+def test_limit_holds_across_two_workers_with_redis(server_database):
+    env = service_env(server_database, RATELIMIT_STORAGE_URI=redis_url(), RATELIMIT_POST='"3/hour"')
+    codes = posts_to_two_workers(env, 40)
+    assert codes.count(202) == 3 and codes.count(429) == 37, codes
 
 
 def post_json(url, payload):

@@ -20,10 +20,13 @@ from ..services import blocklist, moderation
 from .public import valid_article_id
 
 bp = Blueprint("moderation", __name__)
-# Each token has its own budget; failed authentication is counted per client,
-# so guessing tokens is slow.
+# Each token has its own budget. Failed authentication is counted per client
+# and answered 429 once spent, but a valid token is never held back by it (a
+# shared address must not lock its moderator out); what stops guessing is the
+# tokens' 256 random bits (services/moderators.py).
 limiter.limit(limits.moderation_limit, key_func=limits.token_key)(bp)
-limiter.limit(limits.auth_failure_limit, key_func=limits.client_key, deduct_when=limits.is_auth_failure)(bp)
+limiter.limit(limits.auth_failure_limit, key_func=limits.client_key,
+              deduct_when=limits.is_auth_failure, exempt_when=limits.is_authenticated)(bp)
 
 # Ids beyond the id columns cannot exist: 404 (http.IdConverter).
 COMMENT_ID = "<id:comment_id>"
