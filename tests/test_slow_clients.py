@@ -17,7 +17,7 @@ import pytest
 
 from moderation.cli import DEMO_ARTICLE_ID
 from moderation.privacy import anonymise_ip
-from tests.conftest import IS_CI
+from tests.conftest import require_service
 from tests.servers import find_nginx, flask, free_port, gunicorn, nginx, nginx_config, service_env
 
 pytestmark = pytest.mark.server
@@ -36,10 +36,7 @@ HALF_BODY = (b"POST " + LISTING.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 def nginx_binary():
     path = find_nginx()
     if path is None:
-        message = "nginx is not installed (no nginx on PATH or in /usr/sbin)"
-        if IS_CI:
-            pytest.fail(f"{message}; CI=true requires the slow-client tests to run")
-        pytest.skip(f"{message}: apt-get install nginx to run the slow-client tests")
+        require_service("nginx", "no nginx on PATH or in /usr/sbin; apt-get install nginx")
     return path
 
 

@@ -19,9 +19,9 @@ from urllib.parse import quote, unquote, urlsplit
 import jinja2
 import pytest
 
+from tests.conftest import require_service
 from tests.servers import ROOT, flask, free_port, gunicorn, service_env
 
-IS_CI = os.environ.get("CI", "").lower() == "true"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -40,10 +40,7 @@ def find_chromium():
 def chromium_path():
     path = find_chromium()
     if path is None:
-        message = "Chromium is not installed (no /usr/bin/chromium, no chromium on PATH)"
-        if IS_CI:
-            pytest.fail(f"{message}; CI=true requires the browser tests to run")
-        pytest.skip(f"{message}: apt-get install chromium to run the browser tests")
+        require_service("Chromium", "no /usr/bin/chromium, no chromium on PATH; apt-get install chromium")
     return path
 
 
