@@ -79,7 +79,8 @@ def unsubscribe(subscriber_id, thread_id=None):
         ended = ended.where(Subscription.comment_id.in_(
             sa.select(Comment.id).where(Comment.thread_id == thread_id)))
     else:
-        subscriber.confirmed_at, subscriber.opted_out_at = None, utcnow()
+        # Its owner chose this: the next subscription may ask for a confirmation at once.
+        subscriber.confirmed_at, subscriber.confirmation_sent_at, subscriber.opted_out_at = None, None, utcnow()
     db.session.execute(ended.execution_options(synchronize_session=False))
     db.session.commit()
     return subscriber
