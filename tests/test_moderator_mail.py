@@ -41,8 +41,8 @@ def mailed_moderator(client, moderator):
 
 def held_comment(post_comment, **fields):
     # Two links hold a comment (LINKS_HOLD_THRESHOLD): the mail must say so.
-    response = post_comment(ARTICLE, name="Taras", body="See https://a.example and https://b.example too.",
-                            **fields)
+    fields = {"name": "Taras", "body": "See https://a.example and https://b.example too.", **fields}
+    response = post_comment(ARTICLE, **fields)
     assert response.status_code == 202
     return response.json["id"]
 
@@ -163,3 +163,31 @@ def test_the_cli_sets_a_moderators_mail(app, client, runner, post_comment, moder
     held_comment(post_comment)
     deliver(app)
     assert inbox.wait_for(1)[0]["To"] == "cli@news.example"
+
+
+def test_an_hourly_moderator_gets_one_digest_of_the_hours_held_comments(app, client, post_comment, moderator,
+                                                                        inbox):
+    from datetime import timedelta
+
+    from moderation.extensions import db
+    from moderation.models import utcnow
+    from moderation.notification_models import ModeratorMail
+
+    client.put(f"{API}/me/notifications", headers=moderator, json={"email": "mod@news.example", "frequency": "hourly"})
+    first, second = held_comment(post_comment), held_comment(post_comment, body="A second one, held too: "
+                                                                              "https://c.example https://d.example")
+    deliver(app)
+    assert inbox.messages == []  # the hour is not up
+    with app.app_context():  # an hour passes
+        setting = db.session.get(ModeratorMail, 1)
+        setting.digest_until = utcnow() - timedelta(hours=1, seconds=1)
+        db.session.commit()
+    deliver(app)
+    deliver(app)  # the next pass finds the hour just begun: no second digest
+    [mail] = inbox.wait_for(1)
+    assert mail["Subject"] == "2 comments held for moderation"
+    text, _ = parts(mail)
+    approve_first, reject_first, approve_second, _ = links(text, "moderate")
+    assert client.post(approve_second).status_code == 200 and client.post(reject_first).status_code == 200
+    assert client.post(approve_first).status_code == 410  # one decision per comment
+    assert (statuses(app)[first], statuses(app)[second]) == ("rejected", "approved")
