@@ -4,11 +4,16 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..http import ClientInfo
-from ..models import Article, Comment, Status
+from ..models import Article, Comment, Moderator, Status
 from .comments import submit_comment
 from .moderation import Actor, set_status
+from .moderator_mail import set_mail_setting
+from .moderators import add_moderator
 
 DEMO_MODERATOR = Actor("demo seed")
+# Mailed each held comment (into instance/mail/ under `make run`); its token
+# is never shown: the approve and reject links of its mails act for it.
+DEMO_MAIL_MODERATOR = ("demo moderator", "moderator@example.org")
 # (name, email, website, body, reply-to index or None, status)
 DEMO_COMMENTS = [
     ("Mykola", "mykola@example.org", None,
@@ -31,6 +36,7 @@ def seed_demo(article_id, settings):
     )
     if existing:
         return 0
+    add_mail_moderator()
     client = ClientInfo(ip="192.0.2.0", user_agent="demo seed", address="192.0.2.1")
     made = []
     for name, email, website, body, parent, status in DEMO_COMMENTS:
@@ -41,3 +47,10 @@ def seed_demo(article_id, settings):
             set_status(comment.id, status, DEMO_MODERATOR)
         made.append(comment)
     return len(made)
+
+
+def add_mail_moderator():
+    """The demo's moderator who is mailed each held comment, once."""
+    name, address = DEMO_MAIL_MODERATOR
+    if db.session.scalar(sa.select(Moderator.id).where(Moderator.name == name)) is None:
+        set_mail_setting(add_moderator(name)[0].id, address, "each")
