@@ -81,3 +81,26 @@ def test_a_moderators_approval_is_committed_with_its_event(app, client, pending,
     [comment_id] = pending(1)
     client.post(f"{API}/bulk", json={"action": "approve", "ids": [comment_id]}, headers=moderator)
     assert events(app)[-1] == ("comment.approved", comment_id)
+
+
+@pytest.mark.parametrize("settings", [{"PUBLIC_URL": "https://comments.example", "NOTIFY_MAX_ATTEMPTS": 1}])
+def test_the_worker_purges_finished_events_after_the_retention_period(app, client, post_comment, admin):
+    """Mails go to .eml files here; the webhook's port has nobody listening, so its call dies."""
+    from datetime import timedelta
+
+    from moderation.delivery import worker
+    from moderation.models import utcnow
+
+    client.put(f"{API}/me/notifications", headers=admin, json={"email": "boss@news.example", "frequency": "each"})
+    delivered = post_comment().json["id"]
+    deliver(app)
+    client.post(f"{API}/webhooks", headers=admin, json={"url": f"http://127.0.0.1:{free_port()}/hook"})
+    dead = post_comment().json["id"]
+    recent = post_comment().json["id"]
+    deliver(app)
+    with app.app_context():
+        db.session.execute(sa.update(OutboxEvent).where(OutboxEvent.comment_id.in_([delivered, dead]))
+                           .values(dispatched_at=utcnow() - timedelta(days=8)))
+        db.session.commit()
+    worker.run(app, once=True)  # housekeeping runs as the worker starts, then hourly
+    assert events(app) == [("comment.held", dead), ("comment.held", recent)]
