@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from .delivery import worker as delivery_worker
+from .delivery.transport import SECURITY
 from .notification_models import MailFrequency
 from .services import moderator_mail
 
@@ -21,9 +22,11 @@ from .services import moderator_mail
 def worker(once):
     """Deliver notifications (mails, webhook calls) until stopped (SIGTERM or Ctrl-C)."""
     app = current_app._get_current_object()
-    if not app.config["PUBLIC_URL"]:
+    if not str(app.config["PUBLIC_URL"] or "").startswith(("https://", "http://")):
         raise click.ClickException("set PUBLIC_URL (e.g. FLASK_PUBLIC_URL=https://comments.example): "
                                    "mails link back to the service")
+    if app.config["SMTP_HOST"] and app.config["SMTP_SECURITY"] not in SECURITY:
+        raise click.ClickException(f"SMTP_SECURITY must be one of {', '.join(SECURITY)}")
     # Its lines name events and deliveries by id, never an address.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = threading.Event()

@@ -76,6 +76,7 @@ def test_the_approve_link_shows_the_comment_then_approves_it_once(app, client, p
     assert page.status_code == 200 and page.mimetype == "text/html"
     assert "Approve this comment?" in page.text and "https://a.example" in page.text
     assert page.headers["Referrer-Policy"] == "no-referrer" and "<script" not in page.text
+    assert "olena@example.org" not in page.text  # a link may be forwarded: the page shows no address
     assert statuses(app)[comment_id] == "pending"  # opening a link changes nothing (mail scanners open links)
 
     done = client.post(approve)
@@ -191,3 +192,10 @@ def test_an_hourly_moderator_gets_one_digest_of_the_hours_held_comments(app, cli
     assert client.post(approve_second).status_code == 200 and client.post(reject_first).status_code == 200
     assert client.post(approve_first).status_code == 410  # one decision per comment
     assert (statuses(app)[first], statuses(app)[second]) == ("rejected", "approved")
+
+
+@pytest.mark.parametrize("settings", [{"PUBLIC_URL": None}, {"PUBLIC_URL": "https://x.example", "SMTP_HOST": "h",
+                                                             "SMTP_SECURITY": "ssl"}])
+def test_the_worker_refuses_to_start_without_what_mails_need(runner):
+    result = runner.invoke(args=["worker", "--once"])
+    assert result.exit_code != 0 and ("PUBLIC_URL" in result.output or "SMTP_SECURITY" in result.output)
