@@ -67,11 +67,12 @@ class Inbox:
 
 
 @contextmanager
-def smtp_server(*, tls_context=None, credentials=None):
+def smtp_server(*, tls_context=None, smtps_context=None, credentials=None):
     """A running SMTP server on a loopback port; yields (inbox, port). With
-    tls_context it requires STARTTLS; with credentials, a login after it."""
+    tls_context it requires STARTTLS; with smtps_context it speaks TLS from
+    the first byte (port 465 style); with credentials, a login after either."""
     inbox, port = Inbox(), free_port()
-    options = {}
+    options = {"ssl_context": smtps_context} if smtps_context is not None else {}
     if tls_context is not None:
         options.update(tls_context=tls_context, require_starttls=True)
     if credentials is not None:

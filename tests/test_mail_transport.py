@@ -63,13 +63,20 @@ def starttls_server(certificate):
 
 
 @pytest.fixture
+def smtps_server(certificate):
+    with smtp_server(smtps_context=server_context(certificate), credentials=("mailer", "s3cret")) as server:
+        yield server
+
+
+@pytest.fixture
 def settings(request, certificate):
-    """The relay of a test that names one (starttls_server), else none."""
-    if "starttls_server" not in request.fixturenames:
-        return getattr(request, "param", {})
-    inbox, port = request.getfixturevalue("starttls_server")
-    return mail_settings(port, SMTP_SECURITY="starttls", SMTP_CA_FILE=str(certificate[0]),
-                         SMTP_USERNAME="mailer", SMTP_PASSWORD="s3cret")
+    """The relay of a test that names one (starttls_server, smtps_server), else none."""
+    for name, security in (("starttls_server", "starttls"), ("smtps_server", "tls")):
+        if name in request.fixturenames:
+            _, port = request.getfixturevalue(name)
+            return mail_settings(port, SMTP_SECURITY=security, SMTP_CA_FILE=str(certificate[0]),
+                                 SMTP_USERNAME="mailer", SMTP_PASSWORD="s3cret")
+    return getattr(request, "param", {})
 
 
 def test_starttls_and_a_login_carry_the_mail(app, client, post_comment, mailed, starttls_server):
@@ -77,6 +84,22 @@ def test_starttls_and_a_login_carry_the_mail(app, client, post_comment, mailed, 
     hold_one(post_comment)
     deliver(app)
     assert inbox.wait_for(1)[0]["To"] == MODERATOR_ADDRESS
+
+
+def test_tls_from_the_first_byte_and_a_login_carry_the_mail(app, client, post_comment, mailed, smtps_server):
+    inbox, _ = smtps_server
+    hold_one(post_comment)
+    deliver(app)
+    assert inbox.wait_for(1)[0]["To"] == MODERATOR_ADDRESS
+
+
+def test_a_relay_whose_certificate_is_not_trusted_gets_nothing(app, client, post_comment, mailed, smtps_server):
+    app.config.update(SMTP_CA_FILE=None, NOTIFY_MAX_ATTEMPTS=1)
+    hold_one(post_comment)
+    deliver(app)
+    with app.app_context():
+        assert db.session.scalar(sa.select(Delivery.last_error)) == "SSLCertVerificationError"
+    assert smtps_server[0].messages == []
 
 
 def test_a_wrong_password_is_a_failed_attempt(app, client, post_comment, mailed, starttls_server):

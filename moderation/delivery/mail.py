@@ -50,8 +50,7 @@ def held_mail(delivery, event, moderator, address):
 
 
 def digest_mail(delivery, event, moderator, address):
-    held = [comment for comment in notifications.held_between(event.created_at - notifications.DIGEST_PERIOD,
-                                                              event.created_at)]
+    held = notifications.held_between(event.created_at - notifications.DIGEST_PERIOD, event.created_at)
     if not held:
         return None
     items = [{"comment": comment, **article_context(comment.article),

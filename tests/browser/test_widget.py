@@ -175,6 +175,7 @@ def test_posting_with_the_keyboard_alone(page, service, second_origin, article):
     assert page.evaluate("document.activeElement.name") == "body"
     page.keyboard.type("Typed without a mouse.")
     page.keyboard.press("Tab")  # "save my name" checkbox
+    page.keyboard.press("Tab")  # "notify me of replies" checkbox
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.type + ' ' + document.activeElement.textContent") == (
         "submit Post Comment")
