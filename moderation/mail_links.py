@@ -29,6 +29,7 @@ ACTIONS = {"approve": ("Approve this comment?", "Approve", "Approved: the commen
 
 
 def page(heading, message, *, status=200, button=None, comment=None, used_at=None):
+    """A small page: a heading, a message, and at most one button."""
     html = render_template("mail_link.html", heading=heading, message=message, button=button,
                            comment=comment, used_at=used_at)
     return html, status, HEADERS
@@ -44,6 +45,7 @@ def answer(render):
 
 
 def moderation_link(token):
+    """The approve/reject link a token stands for (BadLink if expired or forged)."""
     config = current_app.config
     return mail_tokens.read_moderation_link(token, config["SECRET_KEY"], config["MODERATION_LINK_MAX_AGE"])
 
@@ -72,6 +74,7 @@ def moderate(token):
 
 
 def confirmation(token):
+    """(subscriber id, issued at) of a confirmation token."""
     config = current_app.config
     return mail_tokens.read_confirmation(token, config["SECRET_KEY"], config["CONFIRMATION_MAX_AGE"])
 
@@ -99,6 +102,7 @@ def confirm(token):
 
 
 def unsubscribe_scope(token):
+    """(subscriber id, thread id or None, what the page calls it) of an unsubscribe token."""
     subscriber_id, thread_id = mail_tokens.read_unsubscribe(token, current_app.config["SECRET_KEY"])
     what = "this thread" if thread_id is not None else "any thread"
     return subscriber_id, thread_id, what

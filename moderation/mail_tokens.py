@@ -34,6 +34,7 @@ class ModerationLink:
 
 
 def issue(purpose, payload, secret):
+    """A signed token of one purpose carrying payload."""
     return URLSafeTimedSerializer(secret, salt=SALTS[purpose]).dumps(payload)
 
 
@@ -49,10 +50,12 @@ def read(purpose, token, secret, max_age=None):
 
 
 def issue_moderation_link(link, secret):
+    """The token of an approve or reject link."""
     return issue(MODERATE, [link.comment_id, link.moderator_id, link.action, link.jti], secret)
 
 
 def read_moderation_link(token, secret, max_age):
+    """The ModerationLink a token stands for, or BadLink."""
     payload, _ = read(MODERATE, token, secret, max_age)
     try:
         comment_id, moderator_id, action, jti = payload
@@ -65,6 +68,7 @@ def read_moderation_link(token, secret, max_age):
 
 
 def issue_confirmation(subscriber_id, secret):
+    """The token of a reader's confirmation link."""
     return issue(CONFIRM, subscriber_id, secret)
 
 

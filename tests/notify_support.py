@@ -36,6 +36,7 @@ class Inbox:
 
     def __init__(self):
         self.messages = []
+        self.logins = []  # for each message, whether its session had logged in
         self.received = threading.Condition()
         self.hold_at = None  # hold the n-th message (1-based) until released
         self.release = threading.Event()
@@ -45,6 +46,7 @@ class Inbox:
         message = email.message_from_bytes(envelope.content, policy=policy.default)
         with self.received:
             self.messages.append(message)
+            self.logins.append(session.authenticated)
             number = len(self.messages)
             self.received.notify_all()
         if self.delay:
@@ -79,7 +81,10 @@ def smtp_server(*, tls_context=None, smtps_context=None, credentials=None):
         def authenticate(server, session, envelope, mechanism, auth_data):
             given = (auth_data.login.decode(), auth_data.password.decode())
             return AuthResult(success=given == credentials)
-        options.update(authenticator=authenticate, auth_required=True, auth_require_tls=True)
+        # aiosmtpd counts only STARTTLS as TLS: over implicit TLS it may not insist on
+        # it (nor then on a login, it warns); Inbox.logins shows whether one was made.
+        is_starttls = smtps_context is None
+        options.update(authenticator=authenticate, auth_required=is_starttls, auth_require_tls=is_starttls)
     controller = Controller(inbox, hostname="127.0.0.1", port=port, ready_timeout=10, **options)
     controller.start()
     try:

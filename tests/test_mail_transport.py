@@ -90,7 +90,7 @@ def test_tls_from_the_first_byte_and_a_login_carry_the_mail(app, client, post_co
     inbox, _ = smtps_server
     hold_one(post_comment)
     deliver(app)
-    assert inbox.wait_for(1)[0]["To"] == MODERATOR_ADDRESS
+    assert inbox.wait_for(1)[0]["To"] == MODERATOR_ADDRESS and inbox.logins == [True]
 
 
 def test_a_relay_whose_certificate_is_not_trusted_gets_nothing(app, client, post_comment, mailed, smtps_server):

@@ -40,6 +40,7 @@ def compose(delivery, event):
 
 
 def held_mail(delivery, event, moderator, address):
+    """A held comment, with its approve and reject links; None once it is decided or gone."""
     comment = db.session.get(Comment, event.comment_id)
     if comment is None or comment.status != Status.PENDING:
         return None  # gone, or a moderator decided already: nothing to ask
@@ -50,6 +51,7 @@ def held_mail(delivery, event, moderator, address):
 
 
 def digest_mail(delivery, event, moderator, address):
+    """The past hour's held comments that still wait, each with its links; None if none does."""
     held = notifications.held_between(event.created_at - notifications.DIGEST_PERIOD, event.created_at)
     if not held:
         return None
@@ -60,6 +62,7 @@ def digest_mail(delivery, event, moderator, address):
 
 
 def reply_mail(delivery, event, subscriber):
+    """A reply to a subscriber's comment; None unless it is public and they still subscribe."""
     reply = db.session.get(Comment, event.comment_id)
     if (reply is None or reply.status != Status.APPROVED
             or not subscriptions.is_subscribed_to(subscriber.id, reply.parent_id)):
@@ -78,6 +81,7 @@ def reply_mail(delivery, event, subscriber):
 
 
 def confirmation_mail(delivery, event, subscriber):
+    """The link that confirms a reader's address for reply notifications."""
     config = current_app.config
     token = mail_tokens.issue_confirmation(subscriber.id, config["SECRET_KEY"])
     context = {"confirm": public_link("mail_links.confirmation_page", token=token),
@@ -120,6 +124,7 @@ def message(delivery, event, address, subject, template, context):
 
 
 def mail_domain(mail_from):
+    """The domain of MAIL_FROM, which ends each Message-ID."""
     return parseaddr(mail_from)[1].rpartition("@")[2] or "localhost"
 
 
@@ -132,4 +137,5 @@ def public_link(endpoint, **values):
 
 
 def short(text):
+    """Text cut to fit a subject line."""
     return text if len(text) <= TITLE_IN_SUBJECT else text[:TITLE_IN_SUBJECT - 1] + "…"

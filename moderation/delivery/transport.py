@@ -24,6 +24,7 @@ class DeliveryFailed(Exception):
 
 
 def mail_folder(config, instance_path):
+    """Where mails go without SMTP: MAIL_DIRECTORY, else instance/mail."""
     return Path(config["MAIL_DIRECTORY"] or Path(instance_path) / "mail")
 
 
@@ -36,6 +37,7 @@ def send_mail(message, config, instance_path):
 
 
 def send_smtp(message, config):
+    """One SMTP session per mail: connect, secure, log in, send."""
     security = config["SMTP_SECURITY"]
     if security not in SECURITY:
         raise DeliveryFailed(f"SMTP_SECURITY must be one of {', '.join(SECURITY)}")

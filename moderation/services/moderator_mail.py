@@ -13,6 +13,7 @@ from . import moderation
 
 
 def find_moderator(name):
+    """The moderator of this name, or NotFound."""
     moderator = db.session.scalar(sa.select(Moderator).where(Moderator.name == name))
     if moderator is None:
         raise NotFound("No moderator with this name.")

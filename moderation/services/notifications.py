@@ -54,6 +54,7 @@ def recipients_of(event):
 
 
 def moderators_mailed(frequency):
+    """Ids of the moderators who want mail at this frequency."""
     return db.session.scalars(sa.select(ModeratorMail.moderator_id).where(
         ModeratorMail.frequency == frequency).order_by(ModeratorMail.moderator_id)).all()
 

@@ -47,6 +47,7 @@ def upsert_subscriber(email, email_key):
 
 
 def is_confirmation_due(last_sent):
+    """Whether a confirmation may be mailed now (none sent in the interval)."""
     return last_sent is None or utcnow() - last_sent >= CONFIRMATION_INTERVAL
 
 

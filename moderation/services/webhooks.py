@@ -15,6 +15,7 @@ SECRET_PREFIX, SECRET_BYTES = "whsec_", 32
 
 
 def new_secret():
+    """A fresh signing secret in the Standard Webhooks form."""
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
 
 
