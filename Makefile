@@ -36,9 +36,14 @@ install-dev: $(VENV)/.dev
 
 # Serve the API and the demo article on http://$(HOST):$(PORT)/ with the
 # project's gunicorn settings; the demo data is seeded once (idempotent).
+# The notification worker runs beside it and writes mails into
+# instance/mail/ (no SMTP_HOST); it is stopped when gunicorn stops.
 run: install
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi demo seed
+	export FLASK_PUBLIC_URL="$${FLASK_PUBLIC_URL:-http://$(HOST):$(PORT)}"; \
+	$(BIN)/flask --app wsgi worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 # The whole suite: SQLite always; PostgreSQL, Redis and Chromium tests run

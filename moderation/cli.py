@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
 from .models import Role
+from .notification_cli import set_moderator_mail
 from .pages import DEMO_ARTICLE_ID
 from .services import demo as demo_service
 from .services import retention
@@ -14,6 +15,7 @@ from .services import moderators as moderator_service
 from .services.screening import SubmissionSettings
 
 moderators = AppGroup("moderators", help="Manage moderator tokens.")
+moderators.add_command(set_moderator_mail)
 demo = AppGroup("demo", help="Demo data for trying the service locally.")
 
 

@@ -95,6 +95,44 @@ class Defaults:
     RETENTION_UNPUBLISHED_DAYS = 60
     # Serve the demo article at "/" (turn off where "/" belongs to something else).
     DEMO_PAGE = True
+    # Notifications (README "Notifications"). The service's public base URL,
+    # e.g. https://comments.example: links in mails point there. The worker
+    # refuses to start without it.
+    PUBLIC_URL = None
+    # Sender of every mail.
+    MAIL_FROM = "Comments <comments@localhost>"
+    # SMTP relay; None writes each mail as an .eml file into MAIL_DIRECTORY
+    # (default: instance/mail) instead of sending it.
+    SMTP_HOST = None
+    SMTP_PORT = 587
+    # "starttls" (upgrade a plain connection), "tls" (TLS from the start, port
+    # 465) or "none" (a relay on the same host only).
+    SMTP_SECURITY = "starttls"
+    SMTP_USERNAME = None
+    SMTP_PASSWORD = None
+    SMTP_TIMEOUT = 30
+    # A CA bundle for the relay's certificate; None trusts the system's.
+    SMTP_CA_FILE = None
+    MAIL_DIRECTORY = None
+    # An article's page when moderators set no URL, e.g.
+    # "https://news.example/{article_id}" (the id percent-encoded, / kept).
+    ARTICLE_URL_TEMPLATE = None
+    # The worker: seconds between polls when idle, deliveries per pass, how
+    # long a claimed delivery is its own (past it, another worker may retry
+    # it), attempts before a delivery is dead, the first retry's delay (it
+    # doubles each time, up to 6 hours), and the days finished events are kept.
+    NOTIFY_POLL_SECONDS = 2
+    NOTIFY_BATCH = 50
+    NOTIFY_LEASE_SECONDS = 300
+    NOTIFY_MAX_ATTEMPTS = 8
+    NOTIFY_RETRY_SECONDS = 30
+    NOTIFY_RETENTION_DAYS = 7
+    # Seconds a webhook receiver has to answer.
+    WEBHOOK_TIMEOUT = 10
+    # Seconds the approve/reject links of a moderator's mail and a reader's
+    # confirmation link work.
+    MODERATION_LINK_MAX_AGE = 7 * 24 * 60 * 60
+    CONFIRMATION_MAX_AGE = 7 * 24 * 60 * 60
 
 
 def load_config(app, test_config=None):

@@ -28,7 +28,7 @@ limiter.limit(limits.read_limit, key_func=limits.client_key, methods=["GET"])(bp
 
 ROUTE = "/embed/<path:article_id>"
 # What the form sends, under the API's names; website_url is the honeypot.
-FORM_FIELDS = ("name", "email", "website", "body", "parent_id", "form_token", "website_url")
+FORM_FIELDS = ("name", "email", "website", "body", "parent_id", "form_token", "website_url", "notify_replies")
 # The page runs no script and loads nothing; only the listed sites may frame it.
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
        "frame-ancestors 'self'{ancestors}; base-uri 'none'; script-src 'none'")
@@ -114,6 +114,7 @@ def check_origin(req):
 def form_fields(form):
     """The form's fields as the JSON API would get them (other fields are ignored)."""
     data = {name: form[name] for name in FORM_FIELDS if name in form}
+    data["notify_replies"] = "notify_replies" in data  # a ticked checkbox is sent, an unticked one is not
     parent_id = data.pop("parent_id", "").strip()
     if parent_id:
         # Digits become the integer JSON would carry; anything else gets the API's message.

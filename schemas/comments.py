@@ -85,6 +85,8 @@ class CommentCreateSchema(StrictSchema):
     author_key = TrimmedString(load_default=None, allow_none=True, validate=validate.Length(max=200))
     form_token = TrimmedString(load_default=None, allow_none=True, validate=validate.Length(max=500))
     website_url = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=WEBSITE_MAX))
+    # "Notify me of replies by email": the address must confirm its first subscription.
+    notify_replies = fields.Boolean(load_default=False, truthy={True}, falsy={False})
 
     def __init__(self, *, body_max_length=10_000, **kwargs):
         super().__init__(**kwargs)

@@ -129,6 +129,14 @@ class ArticleStateSchema(Schema):
     total = fields.Integer(attribute="approved_count")
 
 
+class ReplyNotificationsSchema(Schema):
+    """An address's reply notifications: when it was confirmed, and the
+    comments whose replies it hears of."""
+
+    confirmed_at = UtcDateTime(allow_none=True)
+    comment_ids = fields.List(fields.Integer())
+
+
 class AuthorExportSchema(Schema):
     """A data access request's answer: every comment stored under one address."""
 
@@ -136,6 +144,7 @@ class AuthorExportSchema(Schema):
     comments = fields.List(fields.Nested(ModerationCommentSchema))
     author_keys_issued_at = fields.List(UtcDateTime(), attribute="author_keys")
     blocked = fields.Boolean(attribute="is_blocked")
+    reply_notifications = fields.Nested(ReplyNotificationsSchema, allow_none=True)
 
 
 class ErasureResultSchema(Schema):

@@ -57,7 +57,7 @@ def test_export_of_an_unknown_address_is_empty(client, moderator):
                            headers=moderator)
     assert response.status_code == 200
     assert response.json == {"email": "nobody@example.org", "comments": [], "author_keys_issued_at": [],
-                             "blocked": False}
+                             "blocked": False, "reply_notifications": None}
 
 
 @pytest.mark.parametrize("action", ["export", "erase"])

@@ -2,6 +2,8 @@
 app is in it, so a new undocumented route fails here), true to the code's
 guards and settings, and readable at /api/v1/docs."""
 
+import re
+
 import pytest
 from apispec import APISpec
 from marshmallow import Schema, fields
@@ -83,8 +85,8 @@ def test_werkzeug_rules_become_openapi_paths(spec):
 
 
 def test_every_json_error_is_the_envelope(spec):
-    """API.md "Errors" (the no-JavaScript form answers its own errors as pages;
-    /healthz answers 503 with its status)."""
+    """API.md "Errors" (the no-JavaScript form and the pages behind links in
+    mails answer their own errors as pages; /healthz answers 503 with its status)."""
     envelope = {"$ref": "#/components/schemas/Error"}
     for name, response in spec["components"]["responses"].items():
         assert response["content"]["application/json"]["schema"] == envelope, name
@@ -94,7 +96,7 @@ def test_every_json_error_is_the_envelope(spec):
             if status >= "400" and json and path != "/healthz":
                 assert json["schema"] == envelope, (path, method, status)
             elif status >= "400" and "$ref" not in response and path != "/healthz":
-                assert path.startswith("/embed/") and "text/html" in response["content"], (path, status)
+                assert path.startswith(("/embed/", "/mail/")) and "text/html" in response["content"], (path, status)
 
 
 def test_the_error_codes_are_the_ones_the_code_uses():
@@ -122,6 +124,11 @@ def test_pages_have_their_media_types(spec):
     assert "application/x-www-form-urlencoded" in spec["paths"]["/embed/{article_id}"]["post"]["requestBody"]["content"]
 
 
+def example_url(path):
+    """A path of the document with an example value in each of its parameters."""
+    return re.sub(r"\{\w+_id\}", lambda m: "a" if m[0] == "{article_id}" else "1", path)
+
+
 def test_moderation_operations_need_the_bearer_token(spec_app, spec):
     """What the document says about security is what the guards do."""
     assert spec["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
@@ -130,7 +137,7 @@ def test_moderation_operations_need_the_bearer_token(spec_app, spec):
         is_moderation = path.startswith("/api/v1/moderation/")
         assert ("security" in op) == is_moderation, (path, method)
         if is_moderation:
-            url = path.replace("{comment_id}", "1").replace("{article_id}", "a")
+            url = example_url(path)
             response = client.open(url, method=method.upper())
             assert response.status_code == 401 and "Bearer" in response.headers["WWW-Authenticate"]
 
@@ -171,7 +178,7 @@ def test_the_documented_role_is_the_one_the_guard_wants(app, client, moderator):
     """x-role "admin" operations refuse a moderator's token; the others take it."""
     for path, method, op in operations(get_spec(app)):
         if "security" in op:
-            url = path.replace("{comment_id}", "1").replace("{article_id}", "a")
+            url = example_url(path)
             response = client.open(url, method=method.upper(), headers=moderator,
                                    json={"email": "olena@example.org"})
             assert (response.status_code == 403) == (op["x-role"] == "admin"), (path, method)

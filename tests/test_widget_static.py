@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from moderation.pages import minify
+
 WIDGET = Path(__file__).resolve().parent.parent / "moderation" / "static" / "widget.js"
 SOURCE = WIDGET.read_text(encoding="utf-8")
 GZIP_BUDGET = 10 * 1024  # the issue: under 10 KB gzipped, CSS included
@@ -34,9 +36,12 @@ def css_text():
     return re.search(r"const CSS = `(.*?)`;", SOURCE, re.S).group(1)
 
 
-def test_gzipped_size_is_under_budget():
-    size = len(gzip.compress(WIDGET.read_bytes(), compresslevel=9))
-    assert size < GZIP_BUDGET, f"widget.js is {size} bytes gzipped (level 9); the budget is under {GZIP_BUDGET}"
+def test_gzipped_size_as_served_is_under_budget():
+    served = minify(SOURCE).encode()
+    size = len(gzip.compress(served, compresslevel=9))
+    assert size < GZIP_BUDGET, f"widget.js is {size} bytes gzipped as served (level 9); the budget is {GZIP_BUDGET}"
+    # Minifying changes no string: the CSS and every template literal are as written.
+    assert re.findall(r"`[^`]*`", served.decode()) == re.findall(r"`[^`]*`", SOURCE)
 
 
 def test_the_only_innerhtml_assigns_body_html():

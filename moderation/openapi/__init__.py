@@ -19,6 +19,7 @@ from schemas.errors import ErrorSchema
 
 from ..errors import HTTP_CODES, APIError
 from .converter import ContractPlugin
+from .webhooks import describe_webhooks
 
 OPENAPI_VERSION = "3.1.0"
 HTML, JAVASCRIPT = "text/html", "text/javascript"
@@ -125,7 +126,7 @@ def build_spec(app):
     for tag, summary in tags.items():
         if summary:
             spec.tag({"name": tag, "description": summary})
-    return spec.to_dict()
+    return describe_webhooks(spec)
 
 
 def blueprint_summary(app, name):

@@ -13,7 +13,7 @@ from ..errors import CommentsClosed, Duplicate, ValidationFailed
 from ..extensions import db
 from ..models import PATH_SEGMENT, Article, Comment, Status, utcnow
 from ..privacy import EMAIL_KEY_MAX, avatar_key, normalise_email
-from . import authors, blocklist
+from . import authors, blocklist, outbox, subscriptions
 from .screening import body_digest, duplicate_exists, duplicate_parameters, screen_comment
 from .threads import path_ids
 
@@ -102,6 +102,9 @@ def store_comment(article_id, data, client, settings):
         "comment_id": comment.id, "new_path": path, "new_thread_id": int(path[:PATH_SEGMENT])})
     if comment.is_approved:
         connection.execute(_COUNT_APPROVED, {"article_pk": article_pk})
+    outbox.record_status(comment.id, comment.parent_id, comment.status)
+    if data.get("notify_replies"):
+        subscriptions.subscribe_author(comment.id, comment.status, data["email"], email_key)
     db.session.commit()
     return comment
 

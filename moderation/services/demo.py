@@ -4,11 +4,19 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..http import ClientInfo
-from ..models import Article, Comment, Status
+from ..models import Article, Comment, Moderator, Status
+from .article_pages import set_article_page
 from .comments import submit_comment
 from .moderation import Actor, set_status
+from .moderator_mail import set_mail_setting
+from .moderators import add_moderator
 
 DEMO_MODERATOR = Actor("demo seed")
+# Mailed each held comment (into instance/mail/ under `make run`); its token
+# is never shown: the approve and reject links of its mails act for it.
+DEMO_MAIL_MODERATOR = ("demo moderator", "moderator@example.org")
+# What mails call the demo article (templates/demo.html has the same headline).
+DEMO_TITLE = "North Korean shells make up nearly 40% of Russia's artillery supply, Budanov says"
 # (name, email, website, body, reply-to index or None, status)
 DEMO_COMMENTS = [
     ("Mykola", "mykola@example.org", None,
@@ -31,6 +39,8 @@ def seed_demo(article_id, settings):
     )
     if existing:
         return 0
+    add_mail_moderator()
+    set_article_page(article_id, DEMO_TITLE, None)
     client = ClientInfo(ip="192.0.2.0", user_agent="demo seed", address="192.0.2.1")
     made = []
     for name, email, website, body, parent, status in DEMO_COMMENTS:
@@ -41,3 +51,10 @@ def seed_demo(article_id, settings):
             set_status(comment.id, status, DEMO_MODERATOR)
         made.append(comment)
     return len(made)
+
+
+def add_mail_moderator():
+    """The demo's moderator who is mailed each held comment, once."""
+    name, address = DEMO_MAIL_MODERATOR
+    if db.session.scalar(sa.select(Moderator.id).where(Moderator.name == name)) is None:
+        set_mail_setting(add_moderator(name)[0].id, address, "each")

@@ -11,7 +11,7 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Article, AuditEntry, AuthorKey, BlockEntry, BlockKind, Comment, Status, utcnow
 from ..privacy import normalise_email, stored_network
-from . import blocklist
+from . import blocklist, outbox, subscriptions
 from .comments import ensure_article
 
 # API.md's status actions, and the status each one sets.
@@ -55,6 +55,7 @@ class AuthorExport:
     # When each author key of the address was issued (the keys themselves are not kept).
     author_keys: list
     is_blocked: bool
+    reply_notifications: subscriptions.SubscriptionExport | None = None
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,8 @@ def export_author(email):
     ).all()
     is_blocked = db.session.scalar(sa.select(BlockEntry.id).where(
         BlockEntry.kind == BlockKind.EMAIL, BlockEntry.value == email_key)) is not None
-    return AuthorExport(email, find_author_comments(email), list(keys_issued), is_blocked)
+    return AuthorExport(email, find_author_comments(email), list(keys_issued), is_blocked,
+                        subscriptions.export_address(email_key))
 
 
 def erase_author(email, moderator):
@@ -234,6 +236,7 @@ def erase_author(email, moderator):
     email_key = normalise_email(email)
     db.session.execute(sa.delete(AuthorKey).where(AuthorKey.email_key == email_key))
     blocklist.remove_email(email_key)
+    subscriptions.erase_address(email_key)
     db.session.commit()
     return Erasure(deleted)
 
@@ -263,6 +266,7 @@ def apply_status(comment, status, moderator, changes):
             db.session.refresh(comment)
             continue
         changes.add(comment.article_pk, previous, status)
+        outbox.record_status(comment.id, comment.parent_id, status)
         record(moderator, STATUS_ACTIONS[status], comment.article_pk,
                comment_id=comment.id, previous=previous, status=status)
         db.session.refresh(comment)

@@ -32,6 +32,7 @@
       rateLater: "Too many attempts. Please try again later.", required: "This field is required.",
       tooLong: "Too long (at most {n} characters).", badChars: "Contains characters that are not allowed.",
       badEmail: "Enter a valid email address.", badUrl: "Enter a full http:// or https:// address.",
+      notify: "Notify me of replies by email",
     },
     uk: {
       title: "Коментарі", count: { one: "{n} коментар", few: "{n} коментарі", many: "{n} коментарів", other: "{n} коментаря" },
@@ -47,6 +48,7 @@
       rate: "Забагато спроб. Спробуйте ще раз {when}.", rateLater: "Забагато спроб. Спробуйте пізніше.",
       required: "Обов’язкове поле.", tooLong: "Забагато символів (максимум {n}).", badChars: "Містить недозволені символи.",
       badEmail: "Введіть дійсну адресу електронної пошти.", badUrl: "Введіть повну адресу з http:// або https://.",
+      notify: "Повідомляти про відповіді поштою",
     },
   };
 
@@ -225,6 +227,7 @@
       const title = h("h3", { id: `${prefix}-title`, text: t("leave") });
       const cancel = h("button", { type: "button", class: "mc-link", hidden: true, text: t("cancel") });
       const remember = h("input", { type: "checkbox", id: `${prefix}-save` });
+      const notify = h("input", { type: "checkbox", id: `${prefix}-notify` });
       // Honeypot: unseen, untabbable and unspoken, so only bots fill it in.
       const trap = h("input", { name: "website_url", tabindex: "-1", autocomplete: "off" });
       const submit = h("button", { type: "submit", class: "mc-button", text: t("post") });
@@ -239,8 +242,9 @@
         field("body", null, { rows: 6 }),
         h("div", { class: "mc-hp", "aria-hidden": "true" }, trap),
         h("p", { class: "mc-check" }, remember, h("label", { for: remember.id, text: t("save") })),
+        h("p", { class: "mc-check" }, notify, h("label", { for: notify.id, text: t("notify") })),
         h("div", null, submit, status));
-      return { el, inputs, errors, title, cancel, remember, trap, submit, status };
+      return { el, inputs, errors, title, cancel, remember, notify, trap, submit, status };
     }
 
     function say(target, text, isBad) {
@@ -402,6 +406,7 @@
       if (state.parentId != null) payload.parent_id = state.parentId;
       if (form.trap.value) payload.website_url = form.trap.value; // sent only when a bot filled it
       if (formToken) payload.form_token = formToken;
+      if (form.notify.checked) payload.notify_replies = true; // a confirmation is mailed first
       const key = readStore(AUTHOR_KEY)?.key; // author key, kept only if "remember me"
       if (key) payload.author_key = key;
       form.submit.disabled = true;

@@ -88,7 +88,7 @@ def test_the_author_key_is_kept_only_when_the_reader_asks(page, service, second_
     assert set(copy) == {"id", "parent_id", "depth", "author", "body_html", "created_at", "savedAt"}
     assert copy["author"] == {"name": "Olena", "website": None}
 
-    page.locator(".mc-check input").check()
+    page.locator("input[id$=-save]").check()
     fill(page, body="A second comment, remembered.")
     page.locator(".mc-form button[type=submit]").click()
     page.locator(".mc-item:has(.mc-pending) >> nth=1").wait_for()
@@ -213,6 +213,7 @@ def test_posting_with_the_keyboard_alone(page, service, second_origin, article):
     assert page.evaluate("document.activeElement.name") == "body"
     page.keyboard.type("Typed without a mouse.")
     page.keyboard.press("Tab")  # "save my name" checkbox
+    page.keyboard.press("Tab")  # "notify me of replies" checkbox
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.type + ' ' + document.activeElement.textContent") == (
         "submit Post Comment")
