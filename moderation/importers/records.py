@@ -85,8 +85,8 @@ class ArticleIds:
         """The article id of article, or None when it comes out empty or
         against API.md "Articles" (the loader skips its comments)."""
         path = url_path(article.url or article.guid or "")
-        values = {"path": path, "url": article.url or "", "guid": article.guid or article.url or "",
-                  "key": article.key, "slug": path.rpartition("/")[2]}
+        values = {"path": path, "url": url_id(article.url or ""), "guid": url_id(article.guid or article.url or ""),
+                  "key": article.key, "slug": path.partition("?")[0].rpartition("/")[2]}
         value = self.template.format_map(values).strip()
         return value if is_widget_article_id(value) else None
 
@@ -98,6 +98,15 @@ def url_path(url):
     parts = urlsplit(url.strip())
     path = "/".join(segment for segment in unquote(parts.path).split("/") if segment)
     return f"{path}?{parts.query}" if parts.query else path
+
+
+def url_id(value):
+    """A URL as an article id: its host and path, since an id cannot hold the
+    empty segment of "//"; any other text (a Disqus identifier) as it is."""
+    parts = urlsplit(value.strip())
+    if parts.scheme and parts.netloc:
+        return "/".join(filter(None, [parts.netloc.lower(), url_path(value)]))
+    return value.strip()
 
 
 def is_widget_article_id(value):

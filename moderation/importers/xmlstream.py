@@ -36,8 +36,8 @@ def ends_of(path, tags, *, scopes=()):
                     del stack[-1][-1]
     except ParseError as error:
         line, column = error.position
-        raise ImportRefused(f"not well-formed XML at line {line}, column {column + 1}: "
-                            f"{error.msg.split(':')[0]}") from None
+        reason = str(error).split(":")[0]
+        raise ImportRefused(f"malformed XML at line {line}, column {column + 1} ({reason})") from None
     except DefusedXmlException as error:
         raise ImportRefused(f"refused: the file declares a DTD or entities ({type(error).__name__}); "
                             "an export never does, and expanding them is an attack") from None
