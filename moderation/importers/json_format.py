@@ -79,16 +79,18 @@ def timestamp(moment):
 
 def count_comments(path):
     """Read the whole file once, checking every record's shape; ImportRefused otherwise."""
-    return sum(1 for _ in read_comments(path))
+    return sum(isinstance(record, CommentRecord) for record in read_comments(path))
 
 
 def read_comments(path):
-    """CommentRecords in file order (articles come first in the file)."""
+    """Its ArticleRecords (every article, those without comments too), then
+    its CommentRecords, in file order."""
     articles = {}
     for kind, value in read_records(path):
         if kind == "articles":
             record = article_record(value)
             articles[record.key] = record
+            yield record
         else:
             yield comment_record(value, articles)
 

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..extensions import db
 from ..models import PATH_SEGMENT, Article, Comment, Status
 from .checks import check_record
+from .records import ArticleRecord
 
 ALREADY, TOP_LEVEL, NO_ARTICLE_ID, ID_TAKEN = (
     "already imported", "reply made top-level (parent missing or not imported)",
@@ -91,9 +92,12 @@ class Loader:
     def write(self, records):
         """Check, place and store one batch in one transaction, then commit it."""
         summary = Summary()
+        # Our own export lists every article, those without comments too.
+        articles = [record for record in records if isinstance(record, ArticleRecord)]
+        records = [record for record in records if not isinstance(record, ArticleRecord)]
         rows = self.checked_rows(records, summary)
         rows = self.without_existing(rows, summary)
-        summary.articles_created = self.create_articles(rows)
+        summary.articles_created = self.create_articles(rows, articles)
         self.place(rows, self.stored_parents(rows), summary)
         if self.dry_run:
             self._seen.update(row.key for row in rows)
@@ -162,10 +166,13 @@ class Loader:
                 keys.add(row.key)
         return kept
 
-    def create_articles(self, rows):
+    def create_articles(self, rows, articles=()):
         """Set each row's article pk, creating missing articles (in article-id
         order) with their title, URL and open or closed state; how many were created."""
         records = {}
+        for article in articles:
+            if (article_id := self.article_ids.article_id(article)) is not None:
+                records.setdefault(article_id, article)
         for row in rows:
             records.setdefault(row.article_id, row.record.article)
         pks = dict(db.session.execute(sa.select(_ARTICLES.c.article_id, _ARTICLES.c.id).where(

@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import unquote, urlsplit
 
+from marshmallow import ValidationError
+
+from schemas.base import validate_article_id
+
 from ..models import Status
 
 
@@ -25,7 +29,7 @@ class ArticleRecord:
     title: str | None = None
     # True or False where the source says whether it takes comments, else None.
     closed: bool | None = None
-    # The id our widget asks for (ArticleIds below), None if it could not be made.
+    # Our own export only: the article id it had, kept as it is.
     article_id: str | None = None
 
 
@@ -84,6 +88,12 @@ class ArticleIds:
     def article_id(self, article):
         """The article id of article, or None when it comes out empty or
         against API.md "Articles" (the loader skips its comments)."""
+        if article.article_id is not None:  # our own export: the id it had here
+            try:
+                validate_article_id(article.article_id)
+            except ValidationError:
+                return None
+            return article.article_id
         path = url_path(article.url or article.guid or "")
         values = {"path": path, "url": url_id(article.url or ""), "guid": url_id(article.guid or article.url or ""),
                   "key": article.key, "slug": path.partition("?")[0].rpartition("/")[2]}
