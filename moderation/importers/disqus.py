@@ -16,15 +16,15 @@ def is_format(head):
 
 
 def count_comments(path):
-    return sum(1 for element, _ in ends_of(path, {THREAD, POST}, scopes={AUTHOR}) if element.tag == POST)
+    return sum(1 for element, _ in ends_of(path, {THREAD, POST}, scopes={AUTHOR}, depth=1) if element.tag == POST)
 
 
 def read_comments(path):
     """CommentRecords in file order. Threads come first in an export and are
     kept by id (one small record per page); posts are handed on as read."""
     threads = {}
-    for element, ancestors in ends_of(path, {THREAD, POST}, scopes={AUTHOR}):
-        if element.tag == THREAD and ancestors and ancestors[-1].tag == NS + "disqus":
+    for element, _ancestors in ends_of(path, {THREAD, POST}, scopes={AUTHOR}, depth=1):
+        if element.tag == THREAD:
             article = read_thread(element)
             threads[article.key] = article
         elif element.tag == POST:

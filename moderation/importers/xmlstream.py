@@ -12,11 +12,12 @@ from defusedxml.ElementTree import iterparse
 from .records import ImportRefused
 
 
-def ends_of(path, tags, *, scopes=()):
+def ends_of(path, tags, *, scopes=(), depth=None):
     """Yield (element, ancestors) at the end of each element whose tag is in
-    tags. An element stays in memory only while its parent is a tagged or
-    scope element (it is one of its fields, read with it); everything else,
-    tagged and scope elements included, is dropped at its end. Refusals
+    tags (only at that depth, when given: 1 is a child of the root). A
+    tagged element is dropped once handed out; any other stays in memory
+    only while its parent is a tagged or scope element (it is one of its
+    fields, read with it), and is dropped at its end otherwise. Refusals
     become ImportRefused with a clear message."""
     stack, holders = [], frozenset(tags) | frozenset(scopes)
     try:
@@ -26,9 +27,10 @@ def ends_of(path, tags, *, scopes=()):
                 stack.append(element)
                 continue
             stack.pop()
-            if element.tag in tags:
+            tagged = element.tag in tags and (depth is None or len(stack) == depth)
+            if tagged:
                 yield element, stack
-            if element.tag in holders or not stack or stack[-1].tag not in holders:
+            if tagged or not stack or stack[-1].tag not in holders:
                 element.clear()
                 # It is its parent's last child right now: dropping it costs
                 # the same however many children the parent had.
