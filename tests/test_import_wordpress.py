@@ -56,7 +56,7 @@ def test_the_summary_counts_statuses_skips_and_changes(runner):
         "approved": 7, "pending": 1, "rejected": 1, "spam": 1,
         "pingback": 1, "trackback": 1, "invalid name": 1, "empty body": 1,
         "without an address": 2, "address cleared (invalid)": 1, "website cleared (invalid)": 2,
-        "reply made top-level (parent missing or not imported)": 1,
+        "reply made top-level: parent not imported": 1,
     }
     assert "articles created: 2" in result.stdout
     assert "Importing" in result.stderr and "Importing" not in result.stdout
@@ -147,3 +147,22 @@ def test_a_crash_halfway_keeps_the_committed_batches_and_a_rerun_finishes(app, r
         source_ids = db.session.scalars(sa.select(Comment.source_id)).all()
     assert len(source_ids) == len(set(source_ids)) == 10
     assert counts_match_comments(app)
+
+
+def test_an_article_with_live_comments_gets_the_imported_ones_beside_them(app, runner, client, make_comment):
+    live = make_comment(POST, body="Posted here before the move.")
+    version = client.get(f"/api/v1/articles/{POST}/comments").headers["ETag"]
+    assert run_import(runner, WXR).exit_code == 0
+    comments, total = thread(client, POST)
+    # Threads are listed in the order they were stored: the live one stays first.
+    assert total == 7 and comments[0][0] == live and comments[1][3] == "Olena Kovalenko"
+    assert client.get(f"/api/v1/articles/{POST}/comments").headers["ETag"] != version
+    assert counts_match_comments(app)
+    with app.app_context():
+        title = db.session.scalar(sa.text("SELECT title FROM articles WHERE key = :key"), {"key": POST})
+    assert title == "Hello world: notes from the road"  # filled in where the article had none
+
+
+def test_a_data_request_never_matches_comments_imported_without_an_address(runner, client, admin):
+    run_import(runner, WXR)
+    assert client.post("/api/v1/moderation/authors/export", json={"email": ""}, headers=admin).status_code == 422

@@ -19,8 +19,9 @@ from .json_format import write_export
 @click.argument("format_or_file", metavar="[FORMAT]")
 @click.argument("file", metavar="FILE", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option("--article-id", "article_id_rule", default="path", show_default=True,
-              help="How an article is named: path, url or guid of its page, or a template of "
-                   "{path}, {url}, {guid}, {key} (the source's own id) and {slug}, e.g. 'blog/{slug}'.")
+              help="How an imported page's article id is made: path (2019/05/hello), url (host and path), "
+                   "guid, or a template of {path}, {url}, {guid}, {key} (the source's own post id) and "
+                   "{slug}, e.g. 'blog/{slug}'.")
 @click.option("--dry-run", is_flag=True, help="Report what would be imported; write nothing.")
 @click.option("--batch-size", type=click.IntRange(1, 10_000), default=1000, show_default=True,
               help="Comments per committed batch.")
@@ -65,8 +66,12 @@ def import_comments(format_or_file, file, article_id_rule, dry_run, batch_size):
 class Progress:
     """click's progress bar on stderr, labelled with the rate."""
 
+    # Seconds between rate updates: without a terminal, each new label is a new line.
+    LABEL_EVERY = 10
+
     def __init__(self, total):
-        self.total, self.done, self.started = total, 0, time.monotonic()
+        self.total, self.done = total, 0
+        self.started = self.labelled = time.monotonic()
         self.bar = click.progressbar(length=total, label="Importing", file=sys.stderr,
                                      show_pos=True, show_eta=True)
 
@@ -79,8 +84,10 @@ class Progress:
 
     def advance(self, count):
         self.done += count
-        rate = self.done / max(time.monotonic() - self.started, 1e-6)
-        self.bar.label = f"Importing ({rate:,.0f}/s)"
+        now = time.monotonic()
+        if now - self.labelled >= self.LABEL_EVERY:
+            self.labelled = now
+            self.bar.label = f"Importing ({self.done / (now - self.started):,.0f} comments/s)"
         self.bar.update(count)
 
 

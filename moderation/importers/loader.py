@@ -14,7 +14,7 @@ from .checks import check_record
 from .records import ArticleRecord
 
 ALREADY, TOP_LEVEL, NO_ARTICLE_ID, ID_TAKEN = (
-    "already imported", "reply made top-level (parent missing or not imported)",
+    "already imported", "reply made top-level: parent not imported",
     "no usable article id", "id taken by another comment")
 
 _COMMENTS, _ARTICLES = Comment.__table__, Article.__table__
@@ -182,9 +182,13 @@ class Loader:
             article = records[article_id]
             if article_id in pks:
                 if not self.dry_run and (article.title or article.url):
-                    db.session.execute(sa.update(_ARTICLES).where(_ARTICLES.c.id == pks[article_id]).values(
-                        title=sa.func.coalesce(_ARTICLES.c.title, article.title),
-                        url=sa.func.coalesce(_ARTICLES.c.url, article.url)))
+                    # Fill in what the article lacks; what it has stays.
+                    title, url = described(article)
+                    db.session.execute(sa.update(_ARTICLES).where(
+                        _ARTICLES.c.id == pks[article_id],
+                        sa.or_(_ARTICLES.c.title.is_(None), _ARTICLES.c.url.is_(None)),
+                    ).values(title=sa.func.coalesce(_ARTICLES.c.title, title),
+                             url=sa.func.coalesce(_ARTICLES.c.url, url)))
                 continue
             if self.dry_run:
                 created += article_id not in self._seen_articles
@@ -198,9 +202,9 @@ class Loader:
 
     def create_article(self, article_id, article):
         dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-        insert = dialect.insert(_ARTICLES).values(
-            article_id=article_id, title=(article.title or None) and article.title[:300],
-            url=(article.url or None) and article.url[:2048], closed=bool(article.closed))
+        title, url = described(article)
+        insert = dialect.insert(_ARTICLES).values(article_id=article_id, title=title, url=url,
+                                                  closed=bool(article.closed))
         # A live comment may create the article meanwhile: then it is not ours to describe.
         upsert = insert.on_conflict_do_update(index_elements=[_ARTICLES.c.article_id],
                                               set_={_ARTICLES.c.article_id: insert.excluded.article_id})
@@ -276,6 +280,11 @@ class Loader:
         self.summary.skipped.update(summary.skipped)
         self.summary.notes.update(summary.notes)
         self.summary.articles_created += summary.articles_created
+
+
+def described(article):
+    """An article's title and URL as they fit their columns."""
+    return (article.title or None) and article.title[:300], (article.url or None) and article.url[:2048]
 
 
 def recount_articles(article_pks):
