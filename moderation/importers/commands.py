@@ -31,14 +31,7 @@ def import_comments(format_or_file, file, article_id_rule, dry_run, batch_size):
     database or our own JSON export (FORMAT: wordpress, disqus, isso, json;
     found from the content when not given). Safe to run again: comments
     already imported are skipped, and an interrupted import is finished."""
-    if file is None:
-        format_name, file = None, format_or_file
-        if not Path(file).is_file():
-            raise click.BadParameter(f"{file!r} is not a file", param_hint="FILE")
-    elif format_or_file in FORMATS:
-        format_name = format_or_file
-    else:
-        raise click.BadParameter(f"must be one of {', '.join(FORMATS)}", param_hint="FORMAT")
+    format_name, file = format_and_file(format_or_file, file)
     try:
         article_ids = ArticleIds(article_id_rule)
     except ValueError as error:
@@ -55,12 +48,24 @@ def import_comments(format_or_file, file, article_id_rule, dry_run, batch_size):
         with progress:
             summary = import_file(format_name, file, settings=settings, article_ids=article_ids,
                                   dry_run=dry_run, progress=progress.advance)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, ImportRefused) as error:
         db.session.rollback()
-        click.echo(f"Interrupted: the batches committed so far stay ({progress.done} of {total} comments "
+        stopped = "Interrupted" if isinstance(error, KeyboardInterrupt) else f"Stopped ({error})"
+        click.echo(f"{stopped}: the batches committed so far stay ({progress.done} of {total} comments "
                    "read); run the same command again to finish.", err=True)
-        sys.exit(130)
+        sys.exit(130 if isinstance(error, KeyboardInterrupt) else 1)
     click.echo(summary_table(summary, format_name, file, dry_run))
+
+
+def format_and_file(format_or_file, file):
+    """(format name or None, path) from `import [FORMAT] FILE`."""
+    if file is None:
+        if not Path(format_or_file).is_file():
+            raise click.BadParameter(f"{format_or_file!r} is not a file", param_hint="FILE")
+        return None, format_or_file
+    if format_or_file not in FORMATS:
+        raise click.BadParameter(f"must be one of {', '.join(FORMATS)}", param_hint="FORMAT")
+    return format_or_file, file
 
 
 class Progress:
