@@ -114,7 +114,10 @@ def comment_record(value, articles):
                 and (value["parent_id"] is None or isinstance(value["parent_id"], int))):
             raise TypeError
         created_at = datetime.fromisoformat(value["created_at"]).astimezone(UTC)
-        source = (value["source"], value["source_id"]) if value.get("source") and value.get("source_id") else None
+        source = (_text(value["source"]), _text(value["source_id"])) \
+            if value.get("source") and value.get("source_id") else None
+        if source and (len(source[0]) > 16 or len(source[1]) > 255):  # the columns' sizes
+            raise ValueError
         article = articles.get(article_id) or articles.setdefault(
             article_id, ArticleRecord(key=article_id, article_id=article_id))
         return CommentRecord(

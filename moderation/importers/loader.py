@@ -17,6 +17,7 @@ ALREADY, TOP_LEVEL, NO_ARTICLE_ID, ID_TAKEN = (
     "already imported", "reply made top-level: parent not imported",
     "no usable article id", "id taken by another comment")
 
+SOURCE_ID_TOO_LONG, SOURCE_ID_MAX = "source id too long", 255
 _COMMENTS, _ARTICLES = Comment.__table__, Article.__table__
 _INSERT = sa.insert(_COMMENTS).returning(_COMMENTS.c.id, sort_by_parameter_order=True)
 _PLACE = sa.update(_COMMENTS).where(_COMMENTS.c.id == sa.bindparam("comment_id")).values(
@@ -116,6 +117,8 @@ class Loader:
                 reason = record.skip
             elif article_id is None:
                 reason = NO_ARTICLE_ID
+            elif len(record.source_id) > SOURCE_ID_MAX:
+                reason = SOURCE_ID_TOO_LONG
             else:
                 checked, reason = check_record(record, secret_key=self.settings.secret_key,
                                                body_max_length=self.settings.body_max_length)
