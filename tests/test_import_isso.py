@@ -32,6 +32,7 @@ def isso_file(tmp_path):
     add("/blog/2021/hello-isso/", "A reply, with <b>markup</b> & an ampersand", parent=first, author="Bohdan",
         email="bohdan@example.net", at=60)
     add("/blog/2021/hello-isso/", "Waiting for a moderator", mode=2, at=120)
+    add("/blog/2021/hello-isso/", "Isso takes comments without a name", author=None, email=None, at=150)
     doomed = add("/notes/ünïcode/", "To be deleted", author="Gone", email="gone@example.org", at=180)
     add("/notes/ünïcode/", "Привіт без адреси", parent=doomed, author="Анонім", email=None, at=240,
         remote_addr="2001:db8:1:2::")
@@ -43,15 +44,17 @@ def test_isso_threads_read_back_through_the_public_api(runner, client, isso_file
     result = run_import(runner, "isso", isso_file)
     assert result.exit_code == 0, result.output
     comments, total = thread(client, "blog/2021/hello-isso")
-    assert total == 2
-    assert [(depth, name) for _id, _parent, depth, name, _html in comments] == [(0, "Olena"), (1, "Bohdan")]
+    assert total == 3
+    assert [(depth, name) for _id, _parent, depth, name, _html in comments] == [
+        (0, "Olena"), (1, "Bohdan"), (0, "Anonymous")]
     assert comments[1][1] == comments[0][0]
     # Markdown source is kept as text, through the same sanitiser as a live comment.
     assert comments[0][4] == "<p>Markdown *stays* as written</p>\n<p>code block</p>"
     assert comments[1][4] == "<p>A reply, with <b>markup</b> &amp; an ampersand</p>"
     notes, notes_total = thread(client, "notes/ünïcode")
     assert notes_total == 1 and notes[0][2:4] == (0, "Анонім")  # its deleted parent is not imported
-    assert "deleted in Isso" in result.stdout and "reply made top-level" in result.stdout
+    for note in ("deleted in Isso", "reply made top-level", "without a name (shown as Anonymous)"):
+        assert note in result.stdout
     assert counts_match_comments(runner.app)
 
 

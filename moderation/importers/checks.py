@@ -24,6 +24,8 @@ USER_AGENT_MAX = 512
 # Reasons, as the summary prints them.
 SKIP_NAME, SKIP_EMPTY, SKIP_LONG, SKIP_DATE = "invalid name", "empty body", "body too long", "no valid date"
 CLEARED_EMAIL, CLEARED_WEBSITE, NO_EMAIL = "address cleared (invalid)", "website cleared (invalid)", "without an address"
+ANONYMOUS = "Anonymous"
+NO_NAME = f"without a name (shown as {ANONYMOUS})"
 
 
 @dataclass
@@ -43,12 +45,15 @@ def check_record(record, *, secret_key, body_max_length):
         return None, SKIP_EMPTY
     if len(body) > body_max_length:
         return None, SKIP_LONG
+    notes = []
+    if not (record.name or "").strip():
+        # WordPress and Isso take comments without a name and show them so.
+        notes.append(NO_NAME)
     try:
-        name = _LIVE.fields["name"].deserialize(record.name or "")
+        name = _LIVE.fields["name"].deserialize((record.name or "").strip() or ANONYMOUS)
         _LIVE.validate_name(name)
     except ValidationError:
         return None, SKIP_NAME
-    notes = []
     email, website = checked_email(record.email, notes), checked_website(record.website, notes)
     if email:
         avatar = avatar_key(email, secret_key)
