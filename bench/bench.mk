@@ -33,3 +33,12 @@ $(BENCH_VENVS)/ceiling/.installed: requirements.in
 .PHONY: bench
 bench: $(BENCH_VENVS)/ours/.installed $(BENCH_VENVS)/isso/.installed $(BENCH_VENVS)/ceiling/.installed
 	$(BENCH_VENVS)/ours/bin/python -m bench.run $(if $(filter 1,$(BENCH_FULL)),--full) $(BENCH_ARGS)
+
+# `make bench-import`: 10^6 generated WordPress comments imported into a fresh
+# SQLite database by `flask import`: time and the importer's peak RSS
+# (docs/performance.md, "Importing"). BENCH_IMPORT_ARGS passes options, e.g.
+# --comments 100000 or --database-url postgresql://.../empty_db.
+BENCH_IMPORT_ARGS ?=
+.PHONY: bench-import
+bench-import: install
+	$(BIN)/python -m bench.import_run $(BENCH_IMPORT_ARGS)

@@ -6,6 +6,7 @@ from .config import load_config
 from .cors import init_cors
 from .extensions import init_extensions
 from .http import CommentApp
+from .importers import commands as import_commands
 from .security import init_security
 from .services.threads import PageCache
 
@@ -28,4 +29,6 @@ def create_app(test_config=None, *, instance_path=None):
     app.cli.add_command(cli.demo)
     app.cli.add_command(cli.purge)
     app.cli.add_command(notification_cli.worker)
+    app.cli.add_command(import_commands.import_comments)
+    app.cli.add_command(import_commands.export_comments)
     return app

@@ -85,6 +85,8 @@ class Comment(db.Model):
         sa.Index("ix_comments_author_status", "email_key", "status"),
         # A returning author's history: what was posted with their key.
         sa.Index("ix_comments_author_key_status", "author_key_id", "status"),
+        # An imported comment's origin: importing the same file again adds nothing.
+        sa.UniqueConstraint("source", "source_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -101,6 +103,8 @@ class Comment(db.Model):
         default=Status.PENDING,
     )
     author_name: Mapped[str] = mapped_column(sa.String(80))
+    # Empty only for imported comments that came without an address: an
+    # empty key matches no data request, which needs a valid address.
     author_email: Mapped[str] = mapped_column(sa.String(254))
     # privacy.normalise_email(author_email): finds one person's comments for
     # data-access and erasure requests whatever the case they typed.
@@ -123,6 +127,10 @@ class Comment(db.Model):
     # The author key this comment was posted with (AuthorKey): trust is earned
     # by what was posted with a key, never by what was posted under an address.
     author_key_id: Mapped[int | None] = mapped_column(sa.ForeignKey("author_keys.id", ondelete="SET NULL"))
+    # Where an imported comment came from ("wordpress", "disqus", "isso") and
+    # its id there; both null for comments posted here.
+    source: Mapped[str | None] = mapped_column(sa.String(16))
+    source_id: Mapped[str | None] = mapped_column(sa.String(255))
 
     article: Mapped[Article] = relationship(lazy="joined", innerjoin=True)
 
