@@ -134,9 +134,10 @@ def render_page(article_id, *, values, error=None, is_posted=False):
     """The page itself, with a fresh form token; a refused post keeps what was typed."""
     cursor = request.args.get("cursor")
     after = read_cursor(cursor) if cursor else None
-    state = threads.read_article_state(article_id)
-    page = ThreadPageSchema().dump(threads.list_thread(
-        state, limit=current_app.config["EMBED_PAGE_LIMIT"], after=after))
+    with threads.lone_reads() as connection:
+        state = threads.read_article_state(connection, article_id)
+        page = ThreadPageSchema().dump(threads.list_thread(
+            connection, state, limit=current_app.config["EMBED_PAGE_LIMIT"], after=after))
     status, summary, fields = refusal(error) if error else (200, None, {})
     if error and page["closed"]:
         status = 403  # no form to show messages beside: the article is closed

@@ -84,8 +84,9 @@ def test_thread_page_query_uses_the_thread_index(app, make_comment, database_url
     make_comment(ARTICLE)
     is_sqlite = database_url.startswith("sqlite")
     with app.app_context():
-        plan = plan_of_last_statement(is_sqlite, lambda: threads.list_thread(
-            threads.read_article_state(ARTICLE), limit=50))
+        with threads.lone_reads() as connection:
+            plan = plan_of_last_statement(is_sqlite, lambda: threads.list_thread(
+                connection, threads.read_article_state(connection, ARTICLE), limit=50))
     assert "ix_comments_thread_order" in plan, plan
     assert "SCAN comments" not in plan and "Seq Scan" not in plan, plan
 
@@ -102,7 +103,8 @@ def test_a_submissions_read_uses_its_indexes(app, make_comment, database_url, fi
     with app.app_context():
         add_other_authors_comments(is_sqlite)
         settings = SubmissionSettings.from_config(app.config)
-        article_pk = threads.read_article_state(ARTICLE).pk
+        with threads.lone_reads() as connection:
+            article_pk = threads.read_article_state(connection, ARTICLE).pk
         plan = plan_of_last_statement(is_sqlite, lambda: comments.read_submission_facts(
             article_pk, "ann@example.org", "0" * 32, fields, settings))
     assert index in plan, plan

@@ -5,6 +5,7 @@ import hashlib
 import threading
 import zlib
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import orjson
@@ -90,43 +91,54 @@ _COUNTS = sa.select(_ARTICLES.c.article_id, _ARTICLES.c.approved_count).where(
     _ARTICLES.c.article_id.in_(sa.bindparam("article_ids", expanding=True)))
 
 
+@contextmanager
+def lone_reads():
+    """A pooled connection in autocommit mode, for reads that need no
+    transaction: on PostgreSQL no BEGIN and ROLLBACK around them, two of a
+    304's three round trips."""
+    with db.engine.connect() as connection:
+        yield connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def thread_answer(article_id, *, limit, after, order, cache, is_current):
     """A page of an article's threads, or only its ETag when the client's copy
     is current (is_current(etag)): one indexed row read, and the page's query
     only when this worker has not built that version of the page yet."""
-    state = read_article_state(article_id)
-    etag = f"{state.etag}.{order}.{limit}.{after}"
-    if is_current(etag):
-        return PublicAnswer(etag)
-    body = cache.get_or_build((article_id, etag), lambda: orjson.dumps(ThreadPageSchema().dump(
-        list_thread(state, limit=limit, after=after, order=order))))
+    with lone_reads() as connection:
+        state = read_article_state(connection, article_id)
+        etag = f"{state.etag}.{order}.{limit}.{after}"
+        if is_current(etag):
+            return PublicAnswer(etag)
+        body = cache.get_or_build((article_id, etag), lambda: orjson.dumps(ThreadPageSchema().dump(
+            list_thread(connection, state, limit=limit, after=after, order=order))))
     return PublicAnswer(etag, body)
 
 
 def counts_answer(article_ids, *, is_current):
     """Approved-comment counts of several articles (0 for unknown ones), tagged by content."""
-    body = orjson.dumps({"counts": count_comments(article_ids)})
+    with lone_reads() as connection:
+        body = orjson.dumps({"counts": count_comments(connection, article_ids)})
     etag = hashlib.blake2b(body, digest_size=12).hexdigest()
     return PublicAnswer(etag, None if is_current(etag) else body)
 
 
-def read_article_state(article_id):
+def read_article_state(connection, article_id):
     """The article's listing state; that of an empty article when it has no row."""
-    row = db.session.execute(_STATE, {"article_id": article_id}).first()
+    row = connection.execute(_STATE, {"article_id": article_id}).first()
     if row is None:
         return ArticleState(article_id)
     pk, closed, total, version, created_at = row
     return ArticleState(article_id, pk, bool(closed), total, version, zlib.crc32(str(created_at).encode()))
 
 
-def count_comments(article_ids):
+def count_comments(connection, article_ids):
     """Approved-comment counts for several articles, 0 for unknown ones, in one query."""
     counts = dict.fromkeys(article_ids, 0)
-    counts.update(db.session.execute(_COUNTS, {"article_ids": list(counts)}).all())
+    counts.update(connection.execute(_COUNTS, {"article_ids": list(counts)}).all())
     return counts
 
 
-def list_thread(article, *, limit, after=None, order="oldest"):
+def list_thread(connection, article, *, limit, after=None, order="oldest"):
     """A page of `limit` threads of approved comments, depth-first, in one query."""
     page = ThreadPage(article.article_id, article.closed, article.total)
     if article.pk is None:
@@ -137,7 +149,7 @@ def list_thread(article, *, limit, after=None, order="oldest"):
     if after is not None:
         tops = tops.where(Comment.thread_id < after if newest else Comment.thread_id > after)
     tops = tops.order_by(Comment.thread_id.desc() if newest else Comment.thread_id)
-    rows = db.session.execute(
+    rows = connection.execute(
         sa.select(Comment.id, Comment.parent_id, Comment.thread_id, Comment.path,
                   Comment.depth, Comment.author_name, Comment.author_website,
                   Comment.avatar, Comment.body_html, Comment.created_at)
