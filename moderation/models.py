@@ -135,6 +135,27 @@ class Comment(db.Model):
         return self.status == Status.APPROVED
 
 
+# Rows of status_counts. Only the sum over all rows means anything: changing
+# this number later is safe, it only spreads new changes differently.
+STATUS_BUCKETS = 16
+
+
+class StatusCount(db.Model):
+    """Comments per status of the articles whose primary key is `bucket`
+    modulo STATUS_BUCKETS. Kept in step by every change of a status, in its
+    transaction, so the stats read a few rows and never the comments; spread
+    over buckets so that two submissions to different articles seldom wait
+    for the same row."""
+
+    __tablename__ = "status_counts"
+
+    bucket: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    pending: Mapped[int] = mapped_column(default=0)
+    approved: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+    spam: Mapped[int] = mapped_column(default=0)
+
+
 class Moderator(db.Model):
     __tablename__ = "moderators"
 

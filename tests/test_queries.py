@@ -74,9 +74,20 @@ def test_a_submission_sends_a_fixed_set_of_statements(app, post_comment, make_co
         key = key or response.json["author_key"]
         seen.append([s.split()[0].upper() for s in statements if s.split()[0].upper() != "BEGIN"])
     # The article's row; the duplicate check, the blocklist, the parent's path
-    # and the key's history; a new author key, the comment and its path.
-    assert seen[0] == seen[1] == seen[2] == ["INSERT", "SELECT", "INSERT", "INSERT", "UPDATE"], seen
-    assert seen[3] == ["INSERT", "SELECT", "INSERT", "UPDATE"], seen[3]  # no new key
+    # and the key's history; a new author key, the comment and its path; the
+    # count of its status (an upsert of its bucket).
+    assert seen[0] == seen[1] == seen[2] == ["INSERT", "SELECT", "INSERT", "INSERT", "UPDATE", "INSERT"], seen
+    assert seen[3] == ["INSERT", "SELECT", "INSERT", "UPDATE", "INSERT"], seen[3]  # no new key
+
+
+def test_stats_read_the_counts_never_the_comments(client, make_comment, moderator, statements):
+    for status in ("pending", "approved", "spam"):
+        make_comment(status=status)
+    statements.clear()
+    stats = client.get("/api/v1/moderation/stats", headers=moderator).json
+    assert stats == {"pending": 1, "approved": 1, "rejected": 0, "spam": 1}
+    reads = [s for s in statements if "FROM moderators" not in s]
+    assert len(reads) == 1 and "FROM status_counts" in reads[0] and "comments" not in reads[0], reads
 
 
 def test_thread_page_query_uses_the_thread_index(app, make_comment, database_url):

@@ -16,7 +16,7 @@ from ..extensions import limiter
 from ..http import load, load_args, no_content, read_cursor
 from ..models import Role
 from ..openapi import documented
-from ..services import blocklist, moderation
+from ..services import blocklist, counts, moderation
 from .public import valid_article_id
 
 bp = Blueprint("moderation", __name__)
@@ -89,7 +89,7 @@ def bulk_action():
 @moderator_required()
 def stats():
     """How many comments are in each status."""
-    return StatsSchema().dump(moderation.count_by_status())
+    return StatsSchema().dump(counts.count_by_status())
 
 
 @bp.get("/log")

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models import PATH_SEGMENT, Article, Comment, Status, utcnow
 from ..privacy import EMAIL_KEY_MAX, avatar_key, normalise_email
 from . import authors, blocklist
+from .counts import StatusShifts
 from .screening import body_digest, duplicate_exists, duplicate_parameters, screen_comment
 from .threads import path_ids
 
@@ -102,6 +103,10 @@ def store_comment(article_id, data, client, settings):
         "comment_id": comment.id, "new_path": path, "new_thread_id": int(path[:PATH_SEGMENT])})
     if comment.is_approved:
         connection.execute(_COUNT_APPROVED, {"article_pk": article_pk})
+    # Last, after the article row, as every transaction takes them (ArticleChanges).
+    counts = StatusShifts()
+    counts.move(article_pk, None, comment.status)
+    counts.apply()
     db.session.commit()
     return comment
 

@@ -13,6 +13,7 @@ from ..models import Article, AuditEntry, AuthorKey, BlockEntry, BlockKind, Comm
 from ..privacy import normalise_email, stored_network
 from . import blocklist
 from .comments import ensure_article
+from .counts import StatusShifts
 
 # API.md's status actions, and the status each one sets.
 ACTION_STATUSES = {"approve": Status.APPROVED, "reject": Status.REJECTED, "spam": Status.SPAM}
@@ -63,22 +64,26 @@ class Erasure:
 
 
 class ArticleChanges:
-    """What a transaction changes in its articles' public listings, applied at
-    its end in article order: the article rows are then locked last, and in
-    one global order, so two bulk actions on the same articles cannot
+    """What a transaction changes in its articles' public listings and in the
+    counts per status, applied at its end: article rows in article order,
+    then the counts' buckets in bucket order. Rows are then locked last, and
+    in one global order, so two bulk actions on the same articles cannot
     deadlock (comment rows are locked first, in id order)."""
 
     def __init__(self):
         self.deltas = {}
+        self.counts = StatusShifts()
 
     def add(self, article_pk, previous, status):
         """A comment of the article moved from previous to status (None: deleted)."""
+        self.counts.move(article_pk, previous, status)
         delta = (status == Status.APPROVED) - (previous == Status.APPROVED)
         if delta:
             self.deltas[article_pk] = self.deltas.get(article_pk, 0) + delta
 
     def apply(self):
-        """Shift each article's approved count and bump its version, in article order."""
+        """Shift each article's approved count and bump its version, in article
+        order, then the counts per status."""
         for article_pk in sorted(self.deltas):
             # In SQL, not Python: two moderators at once must not lose an increment.
             db.session.execute(
@@ -87,6 +92,7 @@ class ArticleChanges:
                         version=Article.version + 1)
                 .execution_options(synchronize_session=False)
             )
+        self.counts.apply()
 
 
 def get_comment(comment_id):
@@ -124,16 +130,6 @@ def paginate(rows, limit):
     if len(rows) > limit:
         return Page(rows[:limit], rows[limit - 1].id)
     return Page(rows)
-
-
-def count_by_status():
-    """How many comments are in each status, zeros included, in one query."""
-    counts = {status.value: 0 for status in Status}
-    rows = db.session.execute(
-        sa.select(Comment.status, sa.func.count()).group_by(Comment.status)
-    )
-    counts.update((str(status), total) for status, total in rows)
-    return counts
 
 
 def set_status(comment_id, status, moderator, *, block=()):
