@@ -75,3 +75,17 @@ def test_stats_stay_true_when_posts_and_moderators_race(app, client, pending, mo
     with ThreadPoolExecutor(6) as pool:
         assert sorted(pool.map(act, range(6))) == [200, 200, 200, 202, 202, 202]
     assert stats(client, moderator) == counted(app)
+
+
+def test_stats_carry_an_etag_for_polling(client, pending, moderator):
+    pending(1)
+    first = client.get(f"{API}/stats", headers=moderator)
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] in ("private, no-cache", "no-cache, private")
+    unchanged = client.get(f"{API}/stats", headers={**moderator, "If-None-Match": etag})
+    assert unchanged.status_code == 304 and unchanged.data == b"" and unchanged.headers["ETag"] == etag
+    pending(1)
+    changed = client.get(f"{API}/stats", headers={**moderator, "If-None-Match": etag})
+    assert changed.status_code == 200 and changed.json["pending"] == 2 and changed.headers["ETag"] != etag
+    # Without a token, the ETag tells nothing: 401 as for any other call.
+    assert client.get(f"{API}/stats", headers={"If-None-Match": etag}).status_code == 401

@@ -13,7 +13,7 @@ from schemas import (
 from .. import limits
 from ..auth import moderator_required
 from ..extensions import limiter
-from ..http import load, load_args, no_content, read_cursor
+from ..http import load, load_args, no_content, read_cursor, revalidated_response
 from ..models import Role
 from ..openapi import documented
 from ..services import blocklist, counts, moderation
@@ -85,11 +85,11 @@ def bulk_action():
 
 
 @bp.get("/stats")
-@documented(responses={200: StatsSchema}, auth=Role.MODERATOR)
+@documented(responses={200: StatsSchema}, auth=Role.MODERATOR, cached=True)
 @moderator_required()
 def stats():
-    """How many comments are in each status."""
-    return StatsSchema().dump(counts.count_by_status())
+    """How many comments are in each status; an ETag lets a console poll it (304 while unchanged)."""
+    return revalidated_response(StatsSchema().dump(counts.count_by_status()))
 
 
 @bp.get("/log")
