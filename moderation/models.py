@@ -79,10 +79,9 @@ class Comment(db.Model):
         sa.Index("ix_comments_status_id", "status", "id"),
         # Duplicate detection: this body from this author on this article.
         sa.Index("ix_comments_duplicates", "article_pk", "email_key", "body_digest"),
-        # One person's comments (data access, erasure) and, by status, a
-        # returning author's history: their approved and spam comments are
-        # counted without reading the rest.
-        sa.Index("ix_comments_author_status", "email_key", "status"),
+        # One person's comments in id order, whatever their status: data
+        # access, erasure, and "more from this author" page by page.
+        sa.Index("ix_comments_author_id", "email_key", "id"),
         # A returning author's history: what was posted with their key.
         sa.Index("ix_comments_author_key_status", "author_key_id", "status"),
     )

@@ -8,7 +8,7 @@ import re
 from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate
 
 from .base import (
-    Cursor, SingleLineText, StrictInteger, StrictSchema, UtcDateTime, validate_article_id,
+    MAX_ID, Cursor, SingleLineText, StrictInteger, StrictSchema, UtcDateTime, validate_article_id,
 )
 from .comments import EmailAddress, ModerationCommentSchema
 
@@ -40,11 +40,31 @@ class PageArgsSchema(StrictSchema):
         return {name: value for name, value in data.items() if value != ""}
 
 
-class QueueArgsSchema(PageArgsSchema):
-    """Query of GET /api/v1/moderation/comments."""
+def comment_id_parameter(description):
+    return fields.Integer(load_default=None, validate=validate.Range(1, MAX_ID),
+                          metadata={"description": description})
 
-    status = fields.String(load_default="pending", validate=validate.OneOf(STATUSES))
+
+class QueueArgsSchema(PageArgsSchema):
+    """Query of GET /api/v1/moderation/comments: the queue of one status, or
+    with author_of or parent_id, a comment's context in every status."""
+
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES), metadata={
+        "description": "One status only. Default: `pending`, or every status with `author_of` or `parent_id`."})
     article_id = fields.String(load_default=None, validate=validate_article_id)
+    author_of = comment_id_parameter(
+        "Comments by the author of this comment: the same address however it was capitalised "
+        "(the address itself never travels in a URL). 404 if the comment does not exist.")
+    parent_id = comment_id_parameter("Replies to this comment.")
+    order = fields.String(load_default="oldest", validate=validate.OneOf(["oldest", "newest"]), metadata={
+        "description": "By id; pass the same order with a cursor."})
+
+    @post_load
+    def default_to_the_queue(self, data, **_):
+        """Without a comment to give context to, the list is the pending queue."""
+        if data["status"] is None and data["author_of"] is None and data["parent_id"] is None:
+            data["status"] = "pending"
+        return data
 
 
 class LogArgsSchema(PageArgsSchema):

@@ -16,7 +16,7 @@ from ..extensions import limiter
 from ..http import load, load_args, no_content, read_cursor, revalidated_response
 from ..models import Role
 from ..openapi import documented
-from ..services import blocklist, counts, moderation
+from ..services import blocklist, counts, moderation, queue
 from .public import valid_article_id
 
 bp = Blueprint("moderation", __name__)
@@ -37,14 +37,11 @@ def page_args(schema):
 
 
 @bp.get("/comments")
-@documented(query=QueueArgsSchema, responses={200: QueuePageSchema}, auth=Role.MODERATOR, errors=(400,))
+@documented(query=QueueArgsSchema, responses={200: QueuePageSchema}, auth=Role.MODERATOR, errors=(400, 404))
 @moderator_required()
 def list_queue():
-    """The moderation queue of one status, oldest first."""
-    args = page_args(QueueArgsSchema())
-    page = moderation.list_queue(args["status"], article_id=args["article_id"],
-                                 limit=args["limit"], after=args["cursor"])
-    return QueuePageSchema().dump(page)
+    """The moderation queue of one status, oldest first; or one author's comments, or a comment's replies."""
+    return QueuePageSchema().dump(queue.list_queue(**page_args(QueueArgsSchema())))
 
 
 @bp.get(f"/comments/{COMMENT_ID}")
@@ -98,7 +95,7 @@ def stats():
 def audit_log():
     """The audit log, newest first."""
     args = page_args(LogArgsSchema())
-    page = moderation.list_log(limit=args["limit"], before=args["cursor"])
+    page = queue.list_log(limit=args["limit"], cursor=args["cursor"])
     return AuditLogPageSchema().dump(page)
 
 

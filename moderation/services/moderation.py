@@ -5,7 +5,6 @@ transaction; reads serve the queue, the log, the stats and data requests."""
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager
 
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
@@ -33,14 +32,6 @@ class Actor:
     """Who acts when no moderator token does (demo seeding, retention)."""
 
     name: str
-
-
-@dataclass
-class Page:
-    """Items of one page and the position to continue after, if any."""
-
-    items: list
-    next_cursor: int | None = None
 
 
 @dataclass
@@ -101,35 +92,6 @@ def get_comment(comment_id):
     if comment is None:
         raise NotFound("No comment with this id.")
     return comment
-
-
-def list_queue(status, *, article_id=None, limit, after=None):
-    """Comments of one status, oldest first, optionally of one article only."""
-    query = sa.select(Comment).where(Comment.status == Status(status))
-    if article_id is not None:
-        query = (query.join(Comment.article).where(Article.article_id == article_id)
-                 .options(contains_eager(Comment.article)))
-    if after is not None:
-        query = query.where(Comment.id > after)
-    # Served by the (status, id) index: the queue is read far more than it changes.
-    rows = db.session.scalars(query.order_by(Comment.id).limit(limit + 1)).all()
-    return paginate(rows, limit)
-
-
-def list_log(*, limit, before=None):
-    """Audit entries, newest first."""
-    query = sa.select(AuditEntry)
-    if before is not None:
-        query = query.where(AuditEntry.id < before)
-    rows = db.session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit + 1)).all()
-    return paginate(rows, limit)
-
-
-def paginate(rows, limit):
-    """A page of the first `limit` rows; its cursor is the last row's id when more follow."""
-    if len(rows) > limit:
-        return Page(rows[:limit], rows[limit - 1].id)
-    return Page(rows)
 
 
 def set_status(comment_id, status, moderator, *, block=()):
