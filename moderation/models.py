@@ -178,6 +178,8 @@ class AuditEntry(db.Model):
     """One moderation action. Keeps ids and statuses, never an author's data."""
 
     __tablename__ = "audit_log"
+    # The entries of some actions only (GET /log?about=rules), newest first.
+    __table_args__ = (sa.Index("ix_audit_log_action_id", "action", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # No foreign key: the entry outlives the comment it speaks of.

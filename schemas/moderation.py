@@ -70,6 +70,11 @@ class QueueArgsSchema(PageArgsSchema):
 class LogArgsSchema(PageArgsSchema):
     """Query of GET /api/v1/moderation/log."""
 
+    about = fields.String(load_default=None, validate=validate.OneOf(["comments", "articles", "rules"]),
+                          metadata={"description": "Only the entries about comments (status changes, "
+                                                   "deletions, erasures), articles (close, reopen) or the "
+                                                   "blocklists (blocks, replaced and edited lists)."})
+
 
 class BulkActionSchema(StrictSchema):
     """POST /api/v1/moderation/bulk: one action for 1 to 500 ids."""

@@ -25,6 +25,9 @@ DELETE, ERASE, CLOSE, REOPEN = "delete", "erase", "close", "reopen"
 BLOCK_EMAIL, BLOCK_NETWORK = "block_email", "block_network"
 REPLACE_LIST = {BlockKind.WORD: "replace_words", BlockKind.EMAIL: "replace_emails",
                 BlockKind.DOMAIN: "replace_domains", BlockKind.NETWORK: "replace_networks"}
+# What the log's entries are about (GET /log?about=); the rest is about comments.
+RULE_ACTIONS = (BLOCK_EMAIL, BLOCK_NETWORK, *REPLACE_LIST.values())
+ARTICLE_ACTIONS = (CLOSE, REOPEN)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import contains_eager
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Article, AuditEntry, Comment, Status
+from .moderation import ARTICLE_ACTIONS, RULE_ACTIONS
 
 @dataclass
 class Page:
@@ -51,9 +52,16 @@ def email_key_of(comment_id):
     return email_key
 
 
-def list_log(*, limit, cursor=None):
-    """Audit entries, newest first."""
+def list_log(*, about=None, limit, cursor=None):
+    """Audit entries, newest first; only those about "comments", "articles" or "rules" if asked."""
     query = sa.select(AuditEntry)
+    if about == "rules":
+        query = query.where(AuditEntry.action.in_(RULE_ACTIONS))
+    elif about == "articles":
+        query = query.where(AuditEntry.action.in_(ARTICLE_ACTIONS))
+    elif about == "comments":
+        # Most entries are: walking the log newest first finds a page soon.
+        query = query.where(AuditEntry.action.not_in(RULE_ACTIONS + ARTICLE_ACTIONS))
     if cursor is not None:
         query = query.where(AuditEntry.id < cursor)
     rows = db.session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit + 1)).all()
