@@ -13,7 +13,7 @@ from .base import (
 from .comments import EmailAddress, ModerationCommentSchema
 
 STATUSES = ("pending", "approved", "rejected", "spam")
-BULK_ACTIONS = ("approve", "reject", "spam", "delete")
+BULK_ACTIONS = ("approve", "reject", "spam", "requeue", "delete")
 BULK_MAX = 500
 PAGE_MAX, PAGE_DEFAULT = 100, 50
 

@@ -49,6 +49,16 @@ def test_bulk_reject_spam_and_delete(app, client, make_comment, moderator):
         ("delete", "rejected", None), ("delete", "rejected", None), ("delete", "spam", None)]
 
 
+def test_bulk_requeue_undoes_an_approval(app, client, pending, moderator):
+    ids = pending(2)
+    client.post(f"{API}/bulk", json={"action": "approve", "ids": ids}, headers=moderator)
+    assert count_of(client) == 2
+    response = client.post(f"{API}/bulk", json={"action": "requeue", "ids": ids}, headers=moderator)
+    assert response.json == {"updated": 2, "missing": []}
+    assert statuses(app) == dict.fromkeys(ids, "pending") and count_of(client) == 0
+    assert [row[2:] for row in audit_rows(app)[-2:]] == [("requeue", "approved", "pending")] * 2
+
+
 def test_bulk_takes_500_ids(client, moderator):
     ids = list(range(1, 501))
     response = client.post(f"{API}/bulk", json={"action": "delete", "ids": ids}, headers=moderator)

@@ -189,6 +189,19 @@ def test_status_actions_are_idempotent_and_audited(app, client, pending, moderat
     assert article_row(app) == (False, 0, 3)
 
 
+def test_requeue_puts_a_comment_back_in_the_queue(app, client, make_comment, moderator):
+    comment_id = make_comment(status="approved")
+    assert count_of(client) == 1
+    response = client.post(f"{API}/comments/{comment_id}/requeue", headers=moderator)
+    assert response.status_code == 200 and response.json["status"] == "pending"
+    assert count_of(client) == 0 and listing(client).json["comments"] == []
+    assert client.post(f"{API}/comments/{comment_id}/requeue", headers=moderator).json["status"] == "pending"
+    assert audit_rows(app)[-1] == (comment_id, "mod", "requeue", "approved", "pending")
+    assert len(audit_rows(app)) == 2  # the second requeue changed nothing
+    response = client.post(f"{API}/comments/{comment_id}/requeue?block=email", headers=moderator)
+    assert_error(response, 422, "validation_failed")
+
+
 # --- delete -----------------------------------------------------------------
 
 def test_delete_erases_the_comment_and_keeps_replies(app, client, make_comment, moderator):

@@ -33,6 +33,8 @@ def test_stats_follow_every_kind_of_change(app, client, make_comment, post_comme
         lambda: post_comment(website_url="http://bot.example"),  # the honeypot: stored as spam
         lambda: client.post(f"{API}/comments/{ids[0]}/approve", headers=moderator),
         lambda: client.post(f"{API}/comments/{ids[0]}/reject", headers=moderator),
+        lambda: client.post(f"{API}/comments/{ids[0]}/requeue", headers=moderator),
+        lambda: client.post(f"{API}/comments/{ids[0]}/reject", headers=moderator),
         lambda: client.post(f"{API}/comments/{ids[1]}/spam?block=email", headers=moderator),
         lambda: client.post(f"{API}/bulk", json={"action": "approve", "ids": [ids[2], others[0], 999]},
                             headers=moderator),

@@ -52,11 +52,11 @@ def get_comment(comment_id):
     return ModerationCommentSchema().dump(moderation.get_comment(comment_id))
 
 
-@bp.post(f"/comments/{COMMENT_ID}/<any(approve, reject, spam):action>")
+@bp.post(f"/comments/{COMMENT_ID}/<any(approve, reject, spam, requeue):action>")
 @documented(query=BlockArgsSchema, responses={200: ModerationCommentSchema}, auth=Role.MODERATOR)
 @moderator_required()
 def moderate_comment(comment_id, action):
-    """Approve, reject or mark a comment as spam (?block=email|ip blocks its author); idempotent."""
+    """Approve, reject, mark as spam (?block=email|ip blocks its author) or put back in the queue; idempotent."""
     block = BlockArgsSchema().load({"block": request.args.getlist("block")})["block"]
     comment = moderation.set_status(comment_id, moderation.ACTION_STATUSES[action], g.moderator, block=block)
     return ModerationCommentSchema().dump(comment)

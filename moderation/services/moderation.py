@@ -14,11 +14,13 @@ from . import blocklist
 from .comments import ensure_article
 from .counts import StatusShifts
 
-# API.md's status actions, and the status each one sets.
-ACTION_STATUSES = {"approve": Status.APPROVED, "reject": Status.REJECTED, "spam": Status.SPAM}
+# The status actions, and the status each one sets: API.md's three, and
+# "requeue", which puts a comment back in the queue (the console's undo).
+ACTION_STATUSES = {"approve": Status.APPROVED, "reject": Status.REJECTED, "spam": Status.SPAM,
+                   "requeue": Status.PENDING}
 # The audit log's vocabulary: a verb per action (those above, plus what only
 # an admin, a data request or retention does).
-STATUS_ACTIONS = {status: action for action, status in ACTION_STATUSES.items()} | {Status.PENDING: "requeue"}
+STATUS_ACTIONS = {status: action for action, status in ACTION_STATUSES.items()}
 DELETE, ERASE, CLOSE, REOPEN = "delete", "erase", "close", "reopen"
 # Blocklist edits: what was blocked or replaced, never the entries themselves
 # (addresses are personal data; GET /rules shows the lists as they are).
