@@ -16,7 +16,7 @@ from ..extensions import limiter
 from ..http import load, load_args, no_content, read_cursor, revalidated_response
 from ..models import Role
 from ..openapi import documented
-from ..services import blocklist, counts, moderation, queue
+from ..services import blocklist, counts, data_requests, moderation, queue
 from .public import valid_article_id
 
 bp = Blueprint("moderation", __name__)
@@ -114,7 +114,7 @@ def update_article(article_id):
 def export_author():
     """Everything stored about one email address (a data access request)."""
     data = load(AuthorRequestSchema())
-    return AuthorExportSchema().dump(moderation.export_author(data["email"]))
+    return AuthorExportSchema().dump(data_requests.export_author(data["email"]))
 
 
 @bp.post("/authors/erase")
@@ -123,7 +123,7 @@ def export_author():
 def erase_author():
     """Erase every comment and personal datum of one email address (admins only)."""
     data = load(AuthorRequestSchema())
-    return ErasureResultSchema().dump(moderation.erase_author(data["email"], g.moderator))
+    return ErasureResultSchema().dump(data_requests.erase_author(data["email"], g.moderator))
 
 
 @bp.get("/rules")

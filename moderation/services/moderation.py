@@ -1,6 +1,6 @@
-"""Moderators' actions on comments and articles. Every change writes an audit
-entry and keeps the article's public count and version in step, in one
-transaction; reads serve the queue, the log, the stats and data requests."""
+"""Moderators' actions on comments, articles and the blocklists. Every change
+writes an audit entry and keeps the article's public count and version, and
+the counts per status, in step, in one transaction."""
 
 from dataclasses import dataclass, field
 
@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..models import Article, AuditEntry, AuthorKey, BlockEntry, BlockKind, Comment, Status, utcnow
-from ..privacy import normalise_email, stored_network
+from ..models import Article, AuditEntry, BlockKind, Comment, Status, utcnow
+from ..privacy import stored_network
 from . import blocklist
 from .comments import ensure_article
 from .counts import StatusShifts
@@ -43,20 +43,6 @@ class Actor:
 class BulkResult:
     updated: int = 0
     missing: list = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class AuthorExport:
-    email: str
-    comments: list
-    # When each author key of the address was issued (the keys themselves are not kept).
-    author_keys: list
-    is_blocked: bool
-
-
-@dataclass(frozen=True)
-class Erasure:
-    deleted: int
 
 
 class ArticleChanges:
@@ -174,38 +160,6 @@ def set_article_closed(article_id, closed, moderator):
     db.session.commit()
     db.session.refresh(article)
     return article
-
-
-def export_author(email):
-    """Everything stored under one address, in every status (a data access request)."""
-    email_key = normalise_email(email)
-    keys_issued = db.session.scalars(
-        sa.select(AuthorKey.created_at).where(AuthorKey.email_key == email_key).order_by(AuthorKey.id)
-    ).all()
-    is_blocked = db.session.scalar(sa.select(BlockEntry.id).where(
-        BlockEntry.kind == BlockKind.EMAIL, BlockEntry.value == email_key)) is not None
-    return AuthorExport(email, find_author_comments(email), list(keys_issued), is_blocked)
-
-
-def erase_author(email, moderator):
-    """Hard-delete every comment, author key and blocklist entry of one
-    address; the log keeps comment ids, never the address."""
-    changes = ArticleChanges()
-    deleted = sum(discard_comment(comment, moderator, ERASE, changes)
-                  for comment in find_author_comments(email))
-    changes.apply()
-    email_key = normalise_email(email)
-    db.session.execute(sa.delete(AuthorKey).where(AuthorKey.email_key == email_key))
-    blocklist.remove_email(email_key)
-    db.session.commit()
-    return Erasure(deleted)
-
-
-def find_author_comments(email):
-    """Comments whose address equals email under privacy.normalise_email, oldest first."""
-    return db.session.scalars(
-        sa.select(Comment).where(Comment.email_key == normalise_email(email)).order_by(Comment.id)
-    ).all()
 
 
 def apply_status(comment, status, moderator, changes):
