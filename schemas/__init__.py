@@ -8,7 +8,7 @@ from .comments import (
     SubmittedCommentSchema, ThreadArgsSchema, ThreadPageSchema,
 )
 from .moderation import (
-    BlockArgsSchema, RulesSchema,
+    BlockArgsSchema, RulesEditSchema, RulesSchema,
     ArticlePatchSchema, ArticleStateSchema, AuditEntrySchema, AuditLogPageSchema,
     AuthorExportSchema, AuthorRequestSchema, BulkActionSchema, BulkResultSchema,
     ErasureResultSchema, LogArgsSchema, QueueArgsSchema, QueuePageSchema, StatsSchema,
@@ -16,7 +16,7 @@ from .moderation import (
 
 __all__ = [
     "comment_create_schema", "load_article_ids",
-    "BlockArgsSchema", "RulesSchema",
+    "BlockArgsSchema", "RulesEditSchema", "RulesSchema",
     "ArticlePatchSchema", "ArticleStateSchema", "AuditEntrySchema", "AuditLogPageSchema",
     "AuthorExportSchema", "AuthorRequestSchema", "BulkActionSchema", "BulkResultSchema",
     "CommentCreateSchema", "CountsArgsSchema", "ErasureResultSchema", "LogArgsSchema",

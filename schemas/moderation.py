@@ -5,7 +5,7 @@ fields appear."""
 import ipaddress
 import re
 
-from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate
+from marshmallow import Schema, ValidationError, fields, post_dump, post_load, pre_load, validate
 
 from .base import (
     MAX_ID, Cursor, SingleLineText, StrictInteger, StrictSchema, UtcDateTime, validate_article_id,
@@ -76,14 +76,21 @@ class LogArgsSchema(PageArgsSchema):
                                                    "blocklists (blocks, replaced and edited lists)."})
 
 
+BLOCKS = ("email", "ip")
+
+
 class BulkActionSchema(StrictSchema):
-    """POST /api/v1/moderation/bulk: one action for 1 to 500 ids."""
+    """POST /api/v1/moderation/bulk: one action for 1 to 500 ids; marking spam
+    may also block each author's address ("email") and network ("ip")."""
 
     action = fields.String(required=True, validate=validate.OneOf(BULK_ACTIONS))
     ids = fields.List(
         StrictInteger(), required=True,
         validate=validate.Length(1, BULK_MAX, error=f"Give 1 to {BULK_MAX} ids."),
     )
+    block = fields.List(fields.String(validate=validate.OneOf(BLOCKS)), load_default=list,
+                        validate=validate.Length(max=len(BLOCKS)),
+                        metadata={"description": "With `spam` only."})
 
     @post_load
     def collapse_duplicates(self, data, **_):
@@ -130,11 +137,27 @@ class AuditLogPageSchema(Schema):
     next_cursor = Cursor()
 
 
+class BlockedSchema(Schema):
+    """Blocklist entries that marking spam added (those already listed aside):
+    what undoing it would remove again."""
+
+    emails = fields.List(fields.String())
+    networks = fields.List(fields.String())
+
+
 class BulkResultSchema(Schema):
-    """What a bulk action did: ids acted upon, and ids that do not exist."""
+    """What a bulk action did: ids acted upon, ids that do not exist, and,
+    when it blocked authors, the entries it added to the blocklists."""
 
     updated = fields.Integer()
     missing = fields.List(fields.Integer())
+    blocked = fields.Nested(BlockedSchema, metadata={"optional": True})
+
+    @post_dump
+    def omit_absent_blocks(self, data, **_):
+        if data.get("blocked") is None:
+            data.pop("blocked", None)
+        return data
 
 
 class StatsSchema(Schema):
@@ -203,7 +226,15 @@ class RulesSchema(StrictSchema):
     networks = rule_list(SingleLineText(validate=validate_network), "networks", "network")
 
 
+class RulesEditSchema(StrictSchema):
+    """PATCH /api/v1/moderation/rules: entries to add and to remove, the rest
+    of each list untouched (so two moderators' edits do not undo each other)."""
+
+    add = fields.Nested(RulesSchema, load_default=dict)
+    remove = fields.Nested(RulesSchema, load_default=dict)
+
+
 class BlockArgsSchema(Schema):
     """?block=email and/or ?block=ip on marking a comment as spam."""
 
-    block = fields.List(fields.String(validate=validate.OneOf(["email", "ip"])), load_default=list)
+    block = fields.List(fields.String(validate=validate.OneOf(BLOCKS)), load_default=list)

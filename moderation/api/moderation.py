@@ -4,7 +4,7 @@ and the data requests (export, erasure) an operator must be able to answer."""
 from flask import Blueprint, g, request
 
 from schemas import (
-    BlockArgsSchema, RulesSchema,
+    BlockArgsSchema, RulesEditSchema, RulesSchema,
     ArticlePatchSchema, ArticleStateSchema, AuditLogPageSchema, AuthorExportSchema,
     AuthorRequestSchema, BulkActionSchema, BulkResultSchema, ErasureResultSchema,
     LogArgsSchema, ModerationCommentSchema, QueueArgsSchema, QueuePageSchema, StatsSchema,
@@ -75,9 +75,9 @@ def delete_comment(comment_id):
 @documented(request=BulkActionSchema, responses={200: BulkResultSchema}, auth=Role.MODERATOR)
 @moderator_required()
 def bulk_action():
-    """Approve, reject, mark as spam or delete up to 500 comments in one transaction."""
+    """Approve, reject, mark as spam (blocking the authors if asked), requeue or delete up to 500 comments at once."""
     data = load(BulkActionSchema())
-    result = moderation.bulk_action(data["action"], data["ids"], g.moderator)
+    result = moderation.bulk_action(data["action"], data["ids"], g.moderator, block=data["block"])
     return BulkResultSchema().dump(result)
 
 
@@ -142,3 +142,13 @@ def replace_rules():
     The audit log records which lists were replaced, not their entries."""
     data = load(RulesSchema())
     return RulesSchema().dump(moderation.replace_rules(data, g.moderator))
+
+
+@bp.patch("/rules")
+@documented(request=RulesEditSchema, responses={200: RulesSchema}, auth=Role.MODERATOR)
+@moderator_required()
+def edit_rules():
+    """Add and remove single blocklist entries, leaving the rest of each list as it is.
+    Removals apply first; the audit log records which lists changed, not their entries."""
+    data = load(RulesEditSchema())
+    return RulesSchema().dump(moderation.edit_rules(data["add"], data["remove"], g.moderator))

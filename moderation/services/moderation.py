@@ -27,8 +27,9 @@ DELETE, ERASE, CLOSE, REOPEN = "delete", "erase", "close", "reopen"
 BLOCK_EMAIL, BLOCK_NETWORK = "block_email", "block_network"
 REPLACE_LIST = {BlockKind.WORD: "replace_words", BlockKind.EMAIL: "replace_emails",
                 BlockKind.DOMAIN: "replace_domains", BlockKind.NETWORK: "replace_networks"}
+EDIT_LIST = {kind: f"edit_{kind}s" for kind in BlockKind}
 # What the log's entries are about (GET /log?about=); the rest is about comments.
-RULE_ACTIONS = (BLOCK_EMAIL, BLOCK_NETWORK, *REPLACE_LIST.values())
+RULE_ACTIONS = (BLOCK_EMAIL, BLOCK_NETWORK, *REPLACE_LIST.values(), *EDIT_LIST.values())
 ARTICLE_ACTIONS = (CLOSE, REOPEN)
 
 
@@ -40,9 +41,18 @@ class Actor:
 
 
 @dataclass
+class Blocked:
+    """Entries that marking spam added to the blocklists (those already there aside)."""
+
+    emails: list = field(default_factory=list)
+    networks: list = field(default_factory=list)
+
+
+@dataclass
 class BulkResult:
     updated: int = 0
     missing: list = field(default_factory=list)
+    blocked: Blocked | None = None
 
 
 class ArticleChanges:
@@ -89,27 +99,54 @@ def set_status(comment_id, status, moderator, *, block=()):
     """Move a comment to status; doing it twice changes nothing the second time.
     Marking spam may also block the author's address ("email") or network ("ip")."""
     status = Status(status)
-    if block and status != Status.SPAM:
-        raise ValidationFailed(fields={"block": ["Only marking a comment as spam can block its author."]})
+    check_block(status, block)
     comment = get_comment(comment_id)
     changes = ArticleChanges()
     apply_status(comment, status, moderator, changes)
     changes.apply()
-    if "email" in block:
-        blocklist.add_entry(BlockKind.EMAIL, comment.author_email)
-        record(moderator, BLOCK_EMAIL, comment.article_pk, comment_id=comment.id)
-    if "ip" in block and comment.ip:
-        # Only the anonymised network is stored, so the network is what gets blocked.
-        blocklist.add_entry(BlockKind.NETWORK, stored_network(comment.ip))
-        record(moderator, BLOCK_NETWORK, comment.article_pk, comment_id=comment.id)
+    block_authors([comment], block, moderator)
     db.session.commit()
     return comment
+
+
+def check_block(status, block):
+    if block and status != Status.SPAM:
+        raise ValidationFailed(fields={"block": ["Only marking a comment as spam can block its author."]})
+
+
+def block_authors(comments, block, moderator):
+    """Block the address ("email") and/or network ("ip") of each comment in
+    the caller's transaction, with an audit entry per comment; returns what
+    was not blocked before (what an undo would unblock)."""
+    wanted = []
+    for comment in comments:
+        if "email" in block:
+            wanted.append((BlockKind.EMAIL, comment.author_email, BLOCK_EMAIL, comment))
+        if "ip" in block and comment.ip:
+            # Only the anonymised network is stored, so the network is what gets blocked.
+            wanted.append((BlockKind.NETWORK, stored_network(comment.ip), BLOCK_NETWORK, comment))
+    blocked = Blocked()
+    # In (kind, value) order: two moderators blocking the same entries wait, never deadlock.
+    for kind, value, action, comment in sorted(wanted, key=lambda item: (item[0], item[1], item[3].id)):
+        added = blocklist.add_entry(kind, value)
+        if added is not None:
+            (blocked.emails if kind == BlockKind.EMAIL else blocked.networks).append(added)
+        record(moderator, action, comment.article_pk, comment_id=comment.id)
+    return blocked
 
 
 def replace_rules(rules, moderator):
     """Replace the blocklists given in rules, with an audit entry per list."""
     for kind in blocklist.replace_lists(rules):
         record(moderator, REPLACE_LIST[kind], None)
+    db.session.commit()
+    return blocklist.list_rules()
+
+
+def edit_rules(additions, removals, moderator):
+    """Add and remove single blocklist entries, with an audit entry per list changed."""
+    for kind in blocklist.edit_lists(additions, removals):
+        record(moderator, EDIT_LIST[kind], None)
     db.session.commit()
     return blocklist.list_rules()
 
@@ -124,8 +161,10 @@ def delete_comment(comment_id, moderator):
     db.session.commit()
 
 
-def bulk_action(action, ids, moderator):
-    """Apply one action to many comments in a single transaction."""
+def bulk_action(action, ids, moderator, *, block=()):
+    """Apply one action to many comments in a single transaction; marking
+    spam may also block their authors' addresses ("email") or networks ("ip")."""
+    check_block(ACTION_STATUSES.get(action), block)
     # Comment rows are locked in id order, article rows at the end (ArticleChanges).
     comments = db.session.scalars(
         sa.select(Comment).where(Comment.id.in_(ids)).order_by(Comment.id)
@@ -142,6 +181,8 @@ def bulk_action(action, ids, moderator):
             apply_status(comment, ACTION_STATUSES[action], moderator, changes)
         result.updated += 1
     changes.apply()
+    if block:
+        result.blocked = block_authors(comments, block, moderator)
     db.session.commit()
     return result
 
