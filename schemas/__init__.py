@@ -11,7 +11,7 @@ from .moderation import (
     BlockArgsSchema, RulesEditSchema, RulesSchema,
     ArticlePatchSchema, ArticleStateSchema, AuditEntrySchema, AuditLogPageSchema,
     AuthorExportSchema, AuthorRequestSchema, BulkActionSchema, BulkResultSchema,
-    ErasureResultSchema, LogArgsSchema, QueueArgsSchema, QueuePageSchema, StatsSchema,
+    ErasureResultSchema, LogArgsSchema, ModeratorSchema, QueueArgsSchema, QueuePageSchema, StatsSchema,
 )
 
 __all__ = [
@@ -20,7 +20,7 @@ __all__ = [
     "ArticlePatchSchema", "ArticleStateSchema", "AuditEntrySchema", "AuditLogPageSchema",
     "AuthorExportSchema", "AuthorRequestSchema", "BulkActionSchema", "BulkResultSchema",
     "CommentCreateSchema", "CountsArgsSchema", "ErasureResultSchema", "LogArgsSchema",
-    "ModerationCommentSchema", "PublicCommentSchema", "QueueArgsSchema", "QueuePageSchema",
+    "ModerationCommentSchema", "ModeratorSchema", "PublicCommentSchema", "QueueArgsSchema", "QueuePageSchema",
     "StatsSchema", "StrictSchema", "SubmittedCommentSchema", "ThreadArgsSchema",
     "ThreadPageSchema", "validate_article_id",
 ]

@@ -169,6 +169,13 @@ class StatsSchema(Schema):
     spam = fields.Integer()
 
 
+class ModeratorSchema(Schema):
+    """Who a token belongs to: the console shows it and offers what the role allows."""
+
+    name = fields.String()
+    role = fields.String(metadata={"enum": ["moderator", "admin"]})
+
+
 class ArticleStateSchema(Schema):
     """An article's moderation settings after a change."""
 

@@ -18,6 +18,7 @@ PROTECTED = [
     ("delete", "/comments/1", None),
     ("post", "/bulk", {"action": "delete", "ids": [1]}),
     ("get", "/stats", None),
+    ("get", "/me", None),
     ("get", "/log", None),
     ("patch", f"/articles/{ARTICLE}", {"closed": True}),
     ("post", "/authors/export", {"email": "olena@example.org"}),
@@ -49,6 +50,12 @@ def test_erasure_is_for_admins_only(app, client, pending, moderator, admin):
     response = client.post(f"{API}/authors/erase", json={"email": "olena@example.org"},
                            headers=admin)
     assert response.status_code == 200 and response.json == {"deleted": 2}
+
+
+def test_a_token_says_whose_it_is(client, moderator, admin):
+    assert client.get(f"{API}/me", headers=moderator).json == {"name": "mod", "role": "moderator"}
+    assert client.get(f"{API}/me", headers=admin).json == {"name": "boss", "role": "admin"}
+    assert_error(client.get(f"{API}/me"), 401, "unauthorized")
 
 
 def test_admin_may_do_what_moderators_do(app, client, pending, admin):

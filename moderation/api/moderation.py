@@ -7,7 +7,7 @@ from schemas import (
     BlockArgsSchema, RulesEditSchema, RulesSchema,
     ArticlePatchSchema, ArticleStateSchema, AuditLogPageSchema, AuthorExportSchema,
     AuthorRequestSchema, BulkActionSchema, BulkResultSchema, ErasureResultSchema,
-    LogArgsSchema, ModerationCommentSchema, QueueArgsSchema, QueuePageSchema, StatsSchema,
+    LogArgsSchema, ModerationCommentSchema, ModeratorSchema, QueueArgsSchema, QueuePageSchema, StatsSchema,
 )
 
 from .. import limits
@@ -34,6 +34,14 @@ def page_args(schema):
     args = load_args(schema)
     args["cursor"] = read_cursor(args["cursor"]) if args["cursor"] else None
     return args
+
+
+@bp.get("/me")
+@documented(responses={200: ModeratorSchema}, auth=Role.MODERATOR)
+@moderator_required()
+def whoami():
+    """The moderator this token belongs to, and their role."""
+    return ModeratorSchema().dump(g.moderator)
 
 
 @bp.get("/comments")
