@@ -1,7 +1,7 @@
 """`make bench`: our service, Isso 0.14 and the bare-Flask ceiling, measured
 side by side on 127.0.0.1 and written to bench/results/latest.md.
 
-    python -m bench.run [--rounds 3] [--seconds 3] [--full] [--no-curve] [--no-profile]
+    python -m bench.run [--rounds 3] [--seconds 3] [--full] [--no-curve] [--no-profile] [--curve-only]
 
 Method (docs/performance.md): one gunicorn sync worker per system, pinned to
 core 0; wrk pinned to core 1; systems interleaved round by round (ours on
@@ -40,6 +40,7 @@ def parse_args(argv):
     parser.add_argument("--full", action="store_true", help="grow the cost curve to 10^6 comments")
     parser.add_argument("--no-curve", action="store_true")
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--curve-only", action="store_true", help="the cost curve alone (no main scenarios)")
     parser.add_argument("--keep-data", action="store_true", help="keep bench/results/work/ (databases)")
     return parser.parse_args(argv)
 
@@ -164,9 +165,10 @@ def run_curve(args, sizes):
             if size > deployment.comments:
                 log(f"growing the curve databases to {size:,} comments")
                 deployment.grow_to(size)
-            point = {"comments": size, "runs": defaultdict(list), "cold": {}}
+            point = {"comments": size, "runs": defaultdict(list), "cold": {}, "moderation": {}}
             for name, url in (("ours-sqlite", deployment.sqlite_url), ("ours-pg", deployment.postgres_url)):
-                point["cold"][name] = run_probe(url, RESULTS / "profiles", "--cold-only")["cold_page"]
+                probe = run_probe(url, RESULTS / "profiles", "--cold-only")
+                point["cold"][name], point["moderation"][name] = probe["cold_page"], probe["moderation"]
             requests = {name: isso_request("get_c1", server.base, None) if name == "isso"
                         else ours_request("get_c1", server.base, None, None) for name, server in servers.items()}
             for number in range(1, args.rounds + 1):
@@ -234,10 +236,12 @@ def main(argv=None):
     bodies = write_post_bodies(WORK)
     # Others edit the service while this runs: note what each part measured.
     digests = {"main servers": report.source_digest()}
-    deployment, results, memory, etags = run_main(args, bodies)
+    deployment, results, memory, etags = (None, {}, {}, {}) if args.curve_only else run_main(args, bodies)
     digests["profiles and curve"] = report.source_digest()
     problems = []
-    probe = None if args.no_profile else attempt(problems, "profiles", run_profiles, deployment, bodies, etags)
+    probe = None
+    if not (args.no_profile or args.curve_only):
+        probe = attempt(problems, "profiles", run_profiles, deployment, bodies, etags)
     curve = None
     if not args.no_curve:
         sizes = CURVE_SIZES + ([FULL_SIZE] if args.full else [])
