@@ -20,11 +20,14 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
-# Serve the API and the demo article on http://$(HOST):$(PORT)/ with the
-# project's gunicorn settings; the demo data is seeded once (idempotent).
+# Serve the API, the demo article on http://$(HOST):$(PORT)/ and the
+# moderation console on /moderate with the project's gunicorn settings; the
+# demo data is seeded once (idempotent).
 run: install
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi demo seed
+	@echo "Demo article:       http://$(HOST):$(PORT)/"
+	@echo "Moderation console: http://$(HOST):$(PORT)/moderate  (a token: $(BIN)/flask --app wsgi moderators add NAME)"
 	BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 # The whole suite: SQLite always; PostgreSQL, Redis and Chromium tests run
