@@ -125,8 +125,10 @@ def block_authors(comments, block, moderator):
         if "ip" in block and comment.ip:
             # Only the anonymised network is stored, so the network is what gets blocked.
             wanted.append((BlockKind.NETWORK, stored_network(comment.ip), BLOCK_NETWORK, comment))
+    wanted = [(kind, blocklist.NORMALISERS[kind](value), *rest) for kind, value, *rest in wanted]
     blocked = Blocked()
-    # In (kind, value) order: two moderators blocking the same entries wait, never deadlock.
+    # In the order of the stored (kind, value): two moderators blocking the
+    # same entries wait for each other, never deadlock.
     for kind, value, action, comment in sorted(wanted, key=lambda item: (item[0], item[1], item[3].id)):
         added = blocklist.add_entry(kind, value)
         if added is not None:

@@ -25,7 +25,8 @@ function mini(comment, ctx) {
     h("p", { class: "mc-mini-head" },
       h("a", { href: `#/comment/${comment.id}`, text: `#${comment.id}`, "aria-label": t("open", { id: comment.id }) }),
       h("span", { class: "mc-name", text: String(comment.author?.name ?? "") }), badge(t, comment.status),
-      ago(comment.created_at, lang), h("span", { class: "mc-muted", text: comment.article_id })),
+      ago(comment.created_at, lang), h("span", { class: "mc-muted", text: comment.article_id }),
+      comment.id === ctx.currentId && h("span", { class: "mc-this", text: t("thisOne") })),
     body(comment));
 }
 
@@ -49,7 +50,8 @@ async function fillContext(panel, comment, ctx) {
 
 async function fillAuthor(panel, comment, ctx) {
   // By comment id: the address itself never goes into a URL (API.md).
-  await fillList(panel, { author_of: comment.id, order: "newest", limit: 10 }, ctx, ctx.t("authorNone"));
+  await fillList(panel, { author_of: comment.id, order: "newest", limit: 10 }, { ...ctx, currentId: comment.id },
+    ctx.t("authorNone"));
 }
 
 /** A paged list of mini comments for a query of GET /comments, with "Load more". */

@@ -34,7 +34,7 @@ export const STRINGS = {
       other: "Delete {n} comments for good? Their personal data goes with them; this cannot be undone." },
     cancel: "Cancel", done: "Close", source: "Source", context: "Context", author: "More from this author",
     inReplyTo: "In reply to #{id}", parentGone: "The comment it replies to was deleted.", replies: "Replies",
-    noReplies: "No replies.", authorNone: "No comments from this address.", open: "Open #{id}",
+    noReplies: "No replies.", authorNone: "No comments from this address.", open: "Open #{id}", thisOne: "(this one)",
     heldFor: "Held for", network: "Network {network}", agent: "Browser: {agent}", noClient: "Network and browser not kept.",
     by: "{status} by {name}", help: "Keyboard shortcuts", helpOpen: "Shortcuts (?)",
     keys: "j / k|Next / previous comment;a / r / s|Approve / reject / mark as spam;p|Back to pending;" +
@@ -93,6 +93,7 @@ export const STRINGS = {
     cancel: "Скасувати", done: "Закрити", source: "Джерело", context: "Контекст", author: "Інше від цього автора",
     inReplyTo: "Відповідь на №{id}", parentGone: "Коментар, на який це відповідь, видалено.", replies: "Відповіді",
     noReplies: "Відповідей немає.", authorNone: "Коментарів з цієї адреси немає.", open: "Відкрити №{id}",
+    thisOne: "(цей)",
     heldFor: "Затримано через", network: "Мережа {network}", agent: "Браузер: {agent}",
     noClient: "Мережу й браузер не збережено.",
     by: "{status}: {name}", help: "Клавіатурні скорочення", helpOpen: "Скорочення (?)",
