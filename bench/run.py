@@ -123,8 +123,8 @@ def stop_all(servers):
 
 def run_main(args, bodies):
     """The standard data set: scenarios 1-3 and 5 (memory)."""
-    deployment = systems.Deployment(WORK / "main", "bench_ours", "main")
-    log("seeding the standard data set (1,050 comments) into ours (SQLite, PostgreSQL) and Isso")
+    deployment = systems.Deployment(WORK / "main", systems.MAIN_DATABASE, "main")
+    log(f"seeding the standard data set ({data.BASE_COMMENTS:,} comments) into ours (SQLite, PostgreSQL) and Isso")
     deployment.seed_base()
     servers = deployment.servers(RESULTS / "logs", with_ceiling=WORK / "ceiling")
     try:
@@ -155,7 +155,7 @@ def run_probe(database_url, out, *extra):
 
 def run_curve(args, sizes):
     """Scenario 4: one-connection GET latency as the database grows."""
-    deployment = systems.Deployment(WORK / "curve", "bench_ours_curve", "curve")
+    deployment = systems.Deployment(WORK / "curve", systems.CURVE_DATABASE, "curve")
     deployment.seed_base()
     servers = start_all(deployment.servers(RESULTS / "logs"))
     everyone = list(servers.values())
@@ -256,7 +256,7 @@ def main(argv=None):
     save(document, raw)
     if not args.keep_data:
         shutil.rmtree(WORK, ignore_errors=True)
-        for name in ("bench_ours", "bench_ours_curve"):
+        for name in (systems.MAIN_DATABASE, systems.CURVE_DATABASE):
             subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "postgres", name],
                            check=False, capture_output=True)
     print(document)
