@@ -29,7 +29,7 @@ COMMENT_COLUMNS = (
     "user_agent", "reasons", "created_at", "updated_at", "moderated_at", "moderated_by", "author_key_id",
 )
 ARTICLE_COLUMNS = ("id", "key", "closed", "title", "url", "approved_count", "version", "created_at")
-COUNT_COLUMNS = ("bucket", "pending", "approved", "rejected", "spam")
+COUNT_COLUMNS = ("bucket", "approved", "rejected", "spam")
 # SQLAlchemy's storage format for DateTime on SQLite.
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 BATCH = 20_000
@@ -93,9 +93,9 @@ class Database:
             self.connection.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
     def add_counts(self, counts):
-        """Add {bucket: {status: n}} to the counts per status (models.StatusCount)."""
+        """Add {bucket: {status: n}} to the counts of decided comments (models.StatusCount)."""
         mark = "%s" if self.is_postgres else "?"
-        sql = (f"INSERT INTO status_counts ({', '.join(COUNT_COLUMNS)}) VALUES ({', '.join([mark] * 5)}) "
+        sql = (f"INSERT INTO status_counts ({', '.join(COUNT_COLUMNS)}) VALUES ({', '.join([mark] * 4)}) "
                "ON CONFLICT (bucket) DO UPDATE SET "
                + ", ".join(f"{name} = status_counts.{name} + excluded.{name}" for name in COUNT_COLUMNS[1:]))
         rows = [(bucket, *(shifts[name] for name in COUNT_COLUMNS[1:])) for bucket, shifts in sorted(counts.items())]
@@ -164,7 +164,6 @@ def seed(database_url, articles, secret, *, create=False):
             pending = sum(seed.is_pending for seed in seeds)
             article_rows.append((article_id, seeds[0].article, False, None, None, len(seeds) - pending,
                                  1 + len(seeds) - pending, db.timestamp(clock)))
-            counts[article_id % STATUS_BUCKETS]["pending"] += pending
             counts[article_id % STATUS_BUCKETS]["approved"] += len(seeds) - pending
             rows += comment_rows(seeds, article_id, comment_id, rendered, db, clock)
             article_id, comment_id = article_id + 1, comment_id + len(seeds)

@@ -140,16 +140,17 @@ STATUS_BUCKETS = 16
 
 
 class StatusCount(db.Model):
-    """Comments per status of the articles whose primary key is `bucket`
-    modulo STATUS_BUCKETS. Kept in step by every change of a status, in its
-    transaction, so the stats read a few rows and never the comments; spread
-    over buckets so that two submissions to different articles seldom wait
-    for the same row."""
+    """Comments in each decided status (approved, rejected, spam) of the
+    articles whose primary key is `bucket` modulo STATUS_BUCKETS. Kept in
+    step by every decision, in its transaction, so the stats read a few rows
+    and never the whole table; spread over buckets so that two transactions
+    on different articles seldom wait for the same row. Pending comments are
+    not counted here: the queue is counted on its index (services/counts.py),
+    so a new comment, pending by default, writes nothing more."""
 
     __tablename__ = "status_counts"
 
     bucket: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    pending: Mapped[int] = mapped_column(default=0)
     approved: Mapped[int] = mapped_column(default=0)
     rejected: Mapped[int] = mapped_column(default=0)
     spam: Mapped[int] = mapped_column(default=0)

@@ -103,7 +103,8 @@ def store_comment(article_id, data, client, settings):
         "comment_id": comment.id, "new_path": path, "new_thread_id": int(path[:PATH_SEGMENT])})
     if comment.is_approved:
         connection.execute(_COUNT_APPROVED, {"article_pk": article_pk})
-    # Last, after the article row, as every transaction takes them (ArticleChanges).
+    # Approved or spam at once (a rule's verdict): counted, after the article
+    # row as every transaction takes them (ArticleChanges); pending: nothing.
     counts = StatusShifts()
     counts.move(article_pk, None, comment.status)
     counts.apply()

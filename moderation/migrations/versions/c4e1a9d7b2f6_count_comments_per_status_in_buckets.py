@@ -1,10 +1,11 @@
-"""Count comments per status in buckets
+"""Count decided comments in buckets
 
-The moderation stats counted every comment on every call. The counts now
-live in a few rows that each change of a status shifts in its own
-transaction (models.StatusCount); existing comments are counted here, into
-the bucket of their article (16 buckets, as models.STATUS_BUCKETS: only
-the sum over the rows matters, so the two may differ later).
+The moderation stats counted every comment on every call. The counts of
+approved, rejected and spam comments now live in a few rows that each
+decision shifts in its own transaction (models.StatusCount); pending ones
+are counted on the (status, id) index. Existing comments are counted here,
+into the bucket of their article (16 buckets, as models.STATUS_BUCKETS:
+only the sum over the rows matters, so the two may differ later).
 
 Revision ID: c4e1a9d7b2f6
 Revises: 7b2e4f9a1c38
@@ -21,7 +22,7 @@ branch_labels = None
 depends_on = None
 
 BUCKETS = 16
-STATUSES = ('pending', 'approved', 'rejected', 'spam')
+STATUSES = ('approved', 'rejected', 'spam')
 
 
 def upgrade():
@@ -38,6 +39,12 @@ def upgrade():
     counts = sa.table('status_counts', sa.column('bucket', sa.Integer),
                       *(sa.column(status, sa.Integer) for status in STATUSES))
     op.execute(counts.insert().from_select(['bucket', *STATUSES], totals))
+    # Every bucket gets its row, so that a change only ever updates one.
+    connection = op.get_bind()
+    made = set(connection.execute(sa.select(counts.c.bucket)).scalars())
+    empty = [{'bucket': bucket, **dict.fromkeys(STATUSES, 0)} for bucket in range(BUCKETS) if bucket not in made]
+    if empty:
+        connection.execute(counts.insert(), empty)
 
 
 def downgrade():
