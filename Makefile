@@ -34,13 +34,16 @@ lock:
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
-# Serve the API and the demo article on http://$(HOST):$(PORT)/ with the
-# project's gunicorn settings; the demo data is seeded once (idempotent).
+# Serve the API, the demo article on http://$(HOST):$(PORT)/ and the
+# moderation console on /moderate with the project's gunicorn settings; the
+# demo data is seeded once (idempotent).
 # The notification worker runs beside it and writes mails into
 # instance/mail/ (no SMTP_HOST); it is stopped when gunicorn stops.
 run: install
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi demo seed
+	@echo "Demo article:       http://$(HOST):$(PORT)/"
+	@echo "Moderation console: http://$(HOST):$(PORT)/moderate  (a token: $(BIN)/flask --app wsgi moderators add NAME)"
 	export FLASK_PUBLIC_URL="$${FLASK_PUBLIC_URL:-http://$(HOST):$(PORT)}"; \
 	$(BIN)/flask --app wsgi worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \

@@ -15,6 +15,12 @@ COUNTS_ARTICLES = 20
 # New comments of the POST scenarios go to an article of their own, so that
 # they never change what the GET scenarios read.
 POST_ARTICLE = "bench/post"
+# The moderation queue: an article of pending comments, all by the author of
+# the first comment (so that "more from this author" fills a page at every
+# size), and in the filler one article in PENDING_EVERY with its last reply
+# pending (2% of the comments).
+QUEUE_ARTICLE, QUEUE_COMMENTS = "bench/queue", 60
+PENDING_EVERY = 10
 # Body variants: rendered once each, reused row after row.
 BODY_VARIANTS = 16
 AUTHORS = 400
@@ -34,6 +40,7 @@ class CommentSeed:
     parent: int | None  # index of its parent in the same article, or None
     author: int       # index into authors()
     variant: int      # index into bodies()
+    is_pending: bool = False  # waiting for a moderator, else approved
 
 
 def small_article(number):
@@ -88,21 +95,26 @@ def article_comments(article, count, roots, number=0):
 
 
 def base_dataset():
-    """The standard data set, one article's list at a time: the big article and
-    the 200 small ones (1,050 comments)."""
+    """The standard data set, one article's list at a time: the big article,
+    the 200 small ones and the queue's pending comments (1,110 comments)."""
     yield article_comments(BIG_ARTICLE, BIG_ROOTS + BIG_REPLIES, BIG_ROOTS)
     for number in range(SMALL_ARTICLES):
         yield article_comments(small_article(number), SMALL_COMMENTS, 3, number + 1)
+    yield [CommentSeed(QUEUE_ARTICLE, index, None, 0, index % BODY_VARIANTS, is_pending=True)
+           for index in range(QUEUE_COMMENTS)]
 
 
-BASE_COMMENTS = BIG_ROOTS + BIG_REPLIES + SMALL_ARTICLES * SMALL_COMMENTS
+BASE_COMMENTS = BIG_ROOTS + BIG_REPLIES + SMALL_ARTICLES * SMALL_COMMENTS + QUEUE_COMMENTS
 
 
 def filler(start_article, comment_count):
     """Comments on further articles, 5 each, to grow the database for the cost
     curve: yields one article's list at a time (10^6 comments stay a stream)."""
     for number in range(start_article, start_article + comment_count // SMALL_COMMENTS):
-        yield article_comments(f"bench/filler/{number:07d}", SMALL_COMMENTS, 3, number)
+        comments = article_comments(f"bench/filler/{number:07d}", SMALL_COMMENTS, 3, number)
+        if number % PENDING_EVERY == 0:
+            comments[-1] = CommentSeed(**{**vars(comments[-1]), "is_pending": True})
+        yield comments
 
 
 def post_body(number):

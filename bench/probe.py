@@ -1,11 +1,14 @@
 """An in-process look at our service, against a seeded database: SQL
 statements per request, the time to build a page the worker has not cached
-yet, and pyinstrument profiles of the hot paths (through Flask's test client,
+yet, the moderators' reads (the queue, an author's comments, the stats),
+and pyinstrument profiles of the hot paths (through Flask's test client,
 so gunicorn's own share is not in them).
 
 Runs in bench/.venvs/ours with DATABASE_URL and SECRET_KEY set:
 
     python -m bench.probe --out DIR [--profile] [--cold-only]
+
+--cold-only: the uncached page and the moderators' reads only (the cost curve).
 """
 
 import argparse
@@ -19,13 +22,16 @@ import sqlalchemy as sa
 
 from moderation import create_app
 from moderation.extensions import db
-from moderation.services import threads
+from moderation.services import moderators, threads
 from schemas import ThreadPageSchema
+from schemas.base import encode_cursor
 
 from . import data
 from .scenarios import comments_path, counts_query
 
 PROFILE_REQUESTS = {"get": 1000, "etag": 1000, "counts": 1000, "post": 200}
+PROBE_MODERATOR = "bench-probe"
+MODERATION = "/api/v1/moderation"
 
 
 class StatementCounter:
@@ -133,6 +139,69 @@ def query_plan():
     return [" ".join(str(value) for value in row) for row in rows]
 
 
+def moderation_reads(app, rounds=5, repeat=20):
+    """Ms of a moderator's reads through the app, token check included: the
+    pending queue's first page, a page in the middle of the approved comments
+    (by cursor), the newest 50 of a prolific author's comments (author_of),
+    and the stats; with the plan of each query. Each read runs `rounds` times
+    `repeat` requests; the median and p90 are those of the quietest round
+    (the lowest median), as timeit keeps the best of its repeats: others'
+    work on this shared machine only ever adds time."""
+    with app.app_context():
+        moderators.revoke_moderator(PROBE_MODERATOR)  # a fresh token each run
+        _, token = moderators.add_moderator(PROBE_MODERATOR)
+        first, last = db.session.execute(sa.text("SELECT min(id), max(id) FROM comments")).one()
+    client, headers = app.test_client(), {"Authorization": f"Bearer {token}"}
+    paths = {
+        "queue": f"{MODERATION}/comments?limit=50",
+        "queue, middle page": f"{MODERATION}/comments?status=approved&limit=50&cursor={encode_cursor((first + last) // 2)}",
+        "author": f"{MODERATION}/comments?author_of={first}&order=newest&limit=50",
+        "stats": f"{MODERATION}/stats",
+    }
+    result = {}
+    for name, path in paths.items():
+        statement = last_statement(app, lambda: client.get(path, headers=headers))  # also warms up
+        quietest = None
+        for _ in range(rounds):
+            timings = []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                response = client.get(path, headers=headers)
+                timings.append((time.perf_counter() - started) * 1000)
+            if quietest is None or statistics.median(timings) < statistics.median(quietest):
+                quietest = timings
+        assert response.status_code == 200, (path, response.status_code)
+        with app.app_context():
+            plan = explain(*statement)
+        result[name] = {"median_ms": statistics.median(quietest), "p90_ms": sorted(quietest)[int(repeat * 0.9)],
+                        "items": len(response.json.get("comments", [])), "plan": plan}
+    return result
+
+
+def last_statement(app, run):
+    """(SQL, parameters) of the last statement run() sends, for EXPLAIN."""
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        run()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    return seen[-1]
+
+
+def explain(statement, parameters):
+    prefix = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
+    rows = db.session.connection().exec_driver_sql(prefix + statement, parameters).all()
+    db.session.rollback()
+    return [" ".join(str(value) for value in row) for row in rows]
+
+
 def profile_scenarios(app, client, out):
     """A pyinstrument profile of each hot path, as text, in out/."""
     from pyinstrument import Profiler
@@ -187,7 +256,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     app = create_app()
-    result = {"cold_page": cold_build_ms(app)}
+    result = {"cold_page": cold_build_ms(app), "moderation": moderation_reads(app)}
     if not args.cold_only:
         client = app.test_client()
         result["statements"] = count_statements(app, client)

@@ -93,6 +93,24 @@ def target_rows(results, curve_points):
             rows.append((f"GET p50 at {last['comments']:,} within 20% of {first['comments']:,} comments — "
                          f"{SYSTEMS[name]}", f"{growth:.2f}× ({low.median:.2f} → {high.median:.2f} ms)",
                          growth <= 1.2))
+        rows += moderation_targets(first, last)
+    return rows
+
+
+# Flat: a page of the queue or of an author's comments costs the same at any
+# size, up to the noise of in-process timings on a shared machine.
+MODERATION_GROWTH = 1.5
+
+
+def moderation_targets(first, last):
+    rows = []
+    for read in ("queue", "author"):
+        for name in OURS:
+            low = first["moderation"][name][read]["median_ms"]
+            high = last["moderation"][name][read]["median_ms"]
+            rows.append((f"{read} page at {last['comments']:,} within {MODERATION_GROWTH}× of {first['comments']:,} "
+                         f"comments — {SYSTEMS[name]}", f"{high / low:.2f}× ({low:.2f} → {high:.2f} ms)",
+                         high / low <= MODERATION_GROWTH))
     return rows
 
 
@@ -127,7 +145,30 @@ def memory_table(memory, curve_memory):
     for name, label in SYSTEMS.items():
         main = memory.get(name)
         curve = (curve_memory or {}).get(name)
-        lines.append(f"| {label} | {main / 1024:.1f} MiB | " + (f"{curve / 1024:.1f} MiB |" if curve else "— |"))
+        lines.append(f"| {label} | " + (f"{main / 1024:.1f} MiB |" if main else "— |")
+                     + (f"{curve / 1024:.1f} MiB |" if curve else "— |"))
+    return lines
+
+
+MODERATION_READS = ("queue", "queue, middle page", "author", "stats")
+
+
+def moderation_table(points):
+    """The moderators' reads at each size: median (p90) ms in-process, SQLite / PostgreSQL."""
+    lines = ["| comments in the database | " + " | ".join(f"{read}: SQLite / PG, ms" for read in MODERATION_READS)
+             + " |", "|---|" + "---|" * len(MODERATION_READS)]
+    for point in points:
+        cells = []
+        for read in MODERATION_READS:
+            cells.append(" / ".join(f"{point['moderation'][name][read]['median_ms']:.2f} "
+                                    f"({point['moderation'][name][read]['p90_ms']:.2f})" for name in OURS))
+        lines.append(f"| {point['comments']:,} | " + " | ".join(cells) + " |")
+    last = points[-1]
+    lines += ["", f"Plans at {last['comments']:,} comments:", ""]
+    for name in OURS:
+        for read in MODERATION_READS:
+            plan = "; ".join(line.strip() for line in last["moderation"][name][read]["plan"])
+            lines.append(f"- {SYSTEMS[name]}, {read}: `{plan}`")
     return lines
 
 
@@ -198,7 +239,9 @@ def render(args, results, memory, probe, curve, deployment, elapsed, problems=()
         "is idle; medians with (min–max) over rounds; ratios computed round by round.",
         f"Data: one article with 50 approved comments ({data.BIG_ROOTS} threads, {data.BIG_REPLIES} replies, "
         f"~400 characters with links and emphasis), {data.SMALL_ARTICLES} articles with "
-        f"{data.SMALL_COMMENTS} comments each: {data.BASE_COMMENTS:,} comments in every database.",
+        f"{data.SMALL_COMMENTS} comments each, {data.QUEUE_COMMENTS} pending comments on one more: "
+        f"{data.BASE_COMMENTS:,} comments in every database (the curve's filler: one article in "
+        f"{data.PENDING_EVERY} with a pending reply).",
         "",
         noise_line(results, points),
         "",
@@ -220,6 +263,9 @@ def render(args, results, memory, probe, curve, deployment, elapsed, problems=()
         if curve_deployment:
             lines += ["", f"Seconds spent seeding the curve's databases, step by step: "
                           f"{curve_deployment.seconds_seeding}"]
+        lines += ["", "## Cost curve: a moderator's reads as the database grows", "",
+                  "In-process through the app (token check included), median (p90) ms of the quietest of 5 "
+                  "rounds of 20 requests; every page holds 50 comments.", "", *moderation_table(points)]
     if problems:
         lines += ["", "## Notes on this run", "", *(f"- {problem}" for problem in problems)]
     if probe:
@@ -230,8 +276,8 @@ def render(args, results, memory, probe, curve, deployment, elapsed, problems=()
         "machine": machine, "args": vars(args), "elapsed_s": elapsed, "memory_kib": memory,
         "results": {f"{key}/{name}": [asdict(run) for run in runs] for (key, name), runs in results.items()},
         "probe": probe,
-        "curve": [{"comments": p["comments"], "cold": p["cold"],
+        "curve": [{"comments": p["comments"], "cold": p["cold"], "moderation": p["moderation"],
                    "runs": {n: [asdict(r) for r in runs] for n, runs in p["runs"].items()}} for p in points],
-        "curve_memory_kib": curve_memory, "seeding_s": deployment.seconds_seeding,
+        "curve_memory_kib": curve_memory, "seeding_s": deployment.seconds_seeding if deployment else None,
     }
     return "\n".join(lines) + "\n", raw

@@ -1,7 +1,7 @@
 """`make bench`: our service, Isso 0.14 and the bare-Flask ceiling, measured
 side by side on 127.0.0.1 and written to bench/results/latest.md.
 
-    python -m bench.run [--rounds 3] [--seconds 3] [--full] [--no-curve] [--no-profile]
+    python -m bench.run [--rounds 3] [--seconds 3] [--full] [--no-curve] [--no-profile] [--curve-only]
 
 Method (docs/performance.md): one gunicorn sync worker per system, pinned to
 core 0; wrk pinned to core 1; systems interleaved round by round (ours on
@@ -40,6 +40,7 @@ def parse_args(argv):
     parser.add_argument("--full", action="store_true", help="grow the cost curve to 10^6 comments")
     parser.add_argument("--no-curve", action="store_true")
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--curve-only", action="store_true", help="the cost curve alone (no main scenarios)")
     parser.add_argument("--keep-data", action="store_true", help="keep bench/results/work/ (databases)")
     return parser.parse_args(argv)
 
@@ -122,8 +123,8 @@ def stop_all(servers):
 
 def run_main(args, bodies):
     """The standard data set: scenarios 1-3 and 5 (memory)."""
-    deployment = systems.Deployment(WORK / "main", "bench_ours", "main")
-    log("seeding the standard data set (1,050 comments) into ours (SQLite, PostgreSQL) and Isso")
+    deployment = systems.Deployment(WORK / "main", systems.MAIN_DATABASE, "main")
+    log(f"seeding the standard data set ({data.BASE_COMMENTS:,} comments) into ours (SQLite, PostgreSQL) and Isso")
     deployment.seed_base()
     servers = deployment.servers(RESULTS / "logs", with_ceiling=WORK / "ceiling")
     try:
@@ -154,7 +155,7 @@ def run_probe(database_url, out, *extra):
 
 def run_curve(args, sizes):
     """Scenario 4: one-connection GET latency as the database grows."""
-    deployment = systems.Deployment(WORK / "curve", "bench_ours_curve", "curve")
+    deployment = systems.Deployment(WORK / "curve", systems.CURVE_DATABASE, "curve")
     deployment.seed_base()
     servers = start_all(deployment.servers(RESULTS / "logs"))
     everyone = list(servers.values())
@@ -164,9 +165,10 @@ def run_curve(args, sizes):
             if size > deployment.comments:
                 log(f"growing the curve databases to {size:,} comments")
                 deployment.grow_to(size)
-            point = {"comments": size, "runs": defaultdict(list), "cold": {}}
+            point = {"comments": size, "runs": defaultdict(list), "cold": {}, "moderation": {}}
             for name, url in (("ours-sqlite", deployment.sqlite_url), ("ours-pg", deployment.postgres_url)):
-                point["cold"][name] = run_probe(url, RESULTS / "profiles", "--cold-only")["cold_page"]
+                probe = run_probe(url, RESULTS / "profiles", "--cold-only")
+                point["cold"][name], point["moderation"][name] = probe["cold_page"], probe["moderation"]
             requests = {name: isso_request("get_c1", server.base, None) if name == "isso"
                         else ours_request("get_c1", server.base, None, None) for name, server in servers.items()}
             for number in range(1, args.rounds + 1):
@@ -234,10 +236,12 @@ def main(argv=None):
     bodies = write_post_bodies(WORK)
     # Others edit the service while this runs: note what each part measured.
     digests = {"main servers": report.source_digest()}
-    deployment, results, memory, etags = run_main(args, bodies)
+    deployment, results, memory, etags = (None, {}, {}, {}) if args.curve_only else run_main(args, bodies)
     digests["profiles and curve"] = report.source_digest()
     problems = []
-    probe = None if args.no_profile else attempt(problems, "profiles", run_profiles, deployment, bodies, etags)
+    probe = None
+    if not (args.no_profile or args.curve_only):
+        probe = attempt(problems, "profiles", run_profiles, deployment, bodies, etags)
     curve = None
     if not args.no_curve:
         sizes = CURVE_SIZES + ([FULL_SIZE] if args.full else [])
@@ -252,7 +256,7 @@ def main(argv=None):
     save(document, raw)
     if not args.keep_data:
         shutil.rmtree(WORK, ignore_errors=True)
-        for name in ("bench_ours", "bench_ours_curve"):
+        for name in (systems.MAIN_DATABASE, systems.CURVE_DATABASE):
             subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "postgres", name],
                            check=False, capture_output=True)
     print(document)

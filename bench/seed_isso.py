@@ -35,12 +35,13 @@ def open_database(config_path):
 
 
 def comment_rows(seeds, thread_id, first_id, bodies, authors, voters, clock):
-    """Isso rows for one article: mode 1 (accepted), replies under their root."""
+    """Isso rows for one article: mode 1 (accepted) or 2 (pending), replies under their root."""
     rows = []
     for offset, seed in enumerate(seeds):
         name, email, website = authors[seed.author]
         parent = first_id + seed.parent if seed.parent is not None else None
-        rows.append((thread_id, first_id + offset, parent, clock + first_id + offset, None, 1,
+        mode = 2 if seed.is_pending else 1
+        rows.append((thread_id, first_id + offset, parent, clock + first_id + offset, None, mode,
                      REMOTE_ADDR, bodies[seed.variant], name, email, website, 0, 0, voters, 0))
     return rows
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import psycopg
 
-from moderation.models import PATH_SEGMENT, Article, Comment, Status
+from moderation.models import PATH_SEGMENT, STATUS_BUCKETS, Article, Comment, Status, StatusCount
 from moderation.privacy import avatar_key, normalise_email
 from moderation.sanitize import render_body
 from moderation.services.screening import body_digest
@@ -26,12 +26,13 @@ ROOT = Path(__file__).resolve().parent.parent
 COMMENT_COLUMNS = (
     "id", "article_id", "parent_id", "thread_id", "path", "depth", "status", "author_name",
     "author_email", "email_key", "author_website", "avatar", "body_text", "body_html", "body_digest", "ip",
-    "user_agent", "reasons", "created_at", "updated_at", "moderated_at", "moderated_by",
+    "user_agent", "reasons", "created_at", "updated_at", "moderated_at", "moderated_by", "author_key_id",
 )
 ARTICLE_COLUMNS = ("id", "key", "closed", "title", "url", "approved_count", "version", "created_at")
 # Columns the seeded comments leave NULL: no author key (trusted authors are off),
 # no import source.
 LEFT_NULL = {"author_key_id", "source", "source_id"}
+COUNT_COLUMNS = ("bucket", "approved", "rejected", "spam")
 # SQLAlchemy's storage format for DateTime on SQLite.
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 BATCH = 20_000
@@ -39,8 +40,8 @@ BATCH = 20_000
 
 def check_columns():
     """Fail loudly when models.py gains or loses a column this seeder does not fill."""
-    for model, columns in ((Comment, COMMENT_COLUMNS), (Article, ARTICLE_COLUMNS)):
-        expected = {column.name for column in model.__table__.columns} - LEFT_NULL  # SQL names
+    for model, columns in ((Comment, COMMENT_COLUMNS), (Article, ARTICLE_COLUMNS), (StatusCount, COUNT_COLUMNS)):
+        expected = {column.name for column in model.__table__.columns} - LEFT_NULL  # SQL names, as inserted here
         if expected != set(columns):
             raise SystemExit(f"bench/seed_ours.py is out of step with {model.__tablename__}: "
                              f"{sorted(expected ^ set(columns))}")
@@ -94,6 +95,18 @@ class Database:
             marks = ", ".join("?" * len(columns))
             self.connection.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
+    def add_counts(self, counts):
+        """Add {bucket: {status: n}} to the counts of decided comments (models.StatusCount)."""
+        mark = "%s" if self.is_postgres else "?"
+        sql = (f"INSERT INTO status_counts ({', '.join(COUNT_COLUMNS)}) VALUES ({', '.join([mark] * 4)}) "
+               "ON CONFLICT (bucket) DO UPDATE SET "
+               + ", ".join(f"{name} = status_counts.{name} + excluded.{name}" for name in COUNT_COLUMNS[1:]))
+        rows = [(bucket, *(shifts[name] for name in COUNT_COLUMNS[1:])) for bucket, shifts in sorted(counts.items())]
+        if self.is_postgres:
+            self.connection.cursor().executemany(sql, rows)
+        else:
+            self.connection.executemany(sql, rows)
+
     def finish(self):
         """Commit, then bring sequences and planner statistics up to date."""
         self.connection.commit()
@@ -126,34 +139,40 @@ def comment_rows(seeds, article_id, first_id, rendered, db, clock):
         body_text, body_html, digest = rendered.bodies[seed.variant]
         created = db.timestamp(clock + timedelta(seconds=comment_id))
         moderated = db.timestamp(clock + timedelta(seconds=comment_id, minutes=5))
+        status = Status.PENDING if seed.is_pending else Status.APPROVED
         rows.append((
             comment_id, article_id, first_id + seed.parent if seed.parent is not None else None,
-            int(path[:PATH_SEGMENT]), path, len(path) // PATH_SEGMENT - 1, Status.APPROVED.value,
+            int(path[:PATH_SEGMENT]), path, len(path) // PATH_SEGMENT - 1, status.value,
             name, email, email_key, website, avatar, body_text, body_html, digest, "127.0.0.0", "bench-seed",
-            "[]", created, moderated, moderated, "bench",
+            "[]", created, *((created, None, None) if seed.is_pending else (moderated, moderated, "bench")), None,
         ))
     return rows
 
 
 def seed(database_url, articles, secret, *, create=False):
     """Insert the articles (an iterable of lists of data.CommentSeed, one list per
-    new article), all approved; returns how many comments were added."""
+    new article), approved or pending as each seed says, with their counts;
+    returns how many comments were added."""
     check_columns()
     if create:
         upgrade_schema(database_url, secret)
     rendered, db = Rendered(secret), Database(database_url)
     article_id, comment_id = db.next_ids()
     clock = datetime(2026, 1, 1, tzinfo=UTC).replace(tzinfo=None)
+    counts = {bucket: dict.fromkeys(COUNT_COLUMNS[1:], 0) for bucket in range(STATUS_BUCKETS)}
     added, articles = 0, iter(articles)
     while batch := list(islice(articles, BATCH // data.SMALL_COMMENTS)):
         article_rows, rows = [], []
         for seeds in batch:
-            article_rows.append((article_id, seeds[0].article, False, None, None, len(seeds),
-                                 1 + len(seeds), db.timestamp(clock)))
+            pending = sum(seed.is_pending for seed in seeds)
+            article_rows.append((article_id, seeds[0].article, False, None, None, len(seeds) - pending,
+                                 1 + len(seeds) - pending, db.timestamp(clock)))
+            counts[article_id % STATUS_BUCKETS]["approved"] += len(seeds) - pending
             rows += comment_rows(seeds, article_id, comment_id, rendered, db, clock)
             article_id, comment_id = article_id + 1, comment_id + len(seeds)
         db.insert("articles", ARTICLE_COLUMNS, article_rows)
         db.insert("comments", COMMENT_COLUMNS, rows)
         added += len(rows)
+    db.add_counts(counts)
     db.finish()
     return added

@@ -2,6 +2,7 @@
 PostgreSQL (a database of its own), Isso on SQLite, the ceiling; seeded with
 the same data and checked to answer what the scenarios expect."""
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -15,6 +16,10 @@ from .scenarios import ISSO_SITE, comments_path, counts_query, isso_config
 
 SECRET = "bench-secret-not-for-production"
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
+# Databases of this checkout: two checkouts benchmarking on one machine would
+# otherwise drop and reseed each other's databases.
+CHECKOUT = hashlib.sha1(str(servers.ROOT).encode()).hexdigest()[:6]
+MAIN_DATABASE, CURVE_DATABASE = f"bench_ours_{CHECKOUT}", f"bench_ours_curve_{CHECKOUT}"
 
 
 def recreate_postgres(name):

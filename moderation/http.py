@@ -1,6 +1,7 @@
 """HTTP plumbing shared by the blueprints: strict JSON in, fast JSON out,
 cacheable public answers, the opaque pagination cursor, client details."""
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -120,6 +121,21 @@ def public_response(answer):
     response.set_etag(answer.etag)
     response.cache_control.public = True
     response.cache_control.max_age = current_app.config["PUBLIC_MAX_AGE"]
+    return response
+
+
+def revalidated_response(data):
+    """A moderation answer tagged by its content: 304 when the client holds it
+    already, so polling costs the query and no body. Private and no-cache:
+    one moderator's view, never for a shared cache, and checked every time."""
+    body = orjson.dumps(data)
+    etag = hashlib.blake2b(body, digest_size=12).hexdigest()
+    is_current = request.if_none_match.contains_weak(etag)
+    response = current_app.response_class(None if is_current else body, status=304 if is_current else 200,
+                                          mimetype="application/json")
+    response.set_etag(etag)
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
     return response
 
 

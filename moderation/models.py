@@ -79,10 +79,9 @@ class Comment(db.Model):
         sa.Index("ix_comments_status_id", "status", "id"),
         # Duplicate detection: this body from this author on this article.
         sa.Index("ix_comments_duplicates", "article_pk", "email_key", "body_digest"),
-        # One person's comments (data access, erasure) and, by status, a
-        # returning author's history: their approved and spam comments are
-        # counted without reading the rest.
-        sa.Index("ix_comments_author_status", "email_key", "status"),
+        # One person's comments in id order, whatever their status: data
+        # access, erasure, and "more from this author" page by page.
+        sa.Index("ix_comments_author_id", "email_key", "id"),
         # A returning author's history: what was posted with their key.
         sa.Index("ix_comments_author_key_status", "author_key_id", "status"),
         # An imported comment's origin: importing the same file again adds nothing.
@@ -143,6 +142,28 @@ class Comment(db.Model):
         return self.status == Status.APPROVED
 
 
+# Rows of status_counts. Only the sum over all rows means anything: changing
+# this number later is safe, it only spreads new changes differently.
+STATUS_BUCKETS = 16
+
+
+class StatusCount(db.Model):
+    """Comments in each decided status (approved, rejected, spam) of the
+    articles whose primary key is `bucket` modulo STATUS_BUCKETS. Kept in
+    step by every decision, in its transaction, so the stats read a few rows
+    and never the whole table; spread over buckets so that two transactions
+    on different articles seldom wait for the same row. Pending comments are
+    not counted here: the queue is counted on its index (services/counts.py),
+    so a new comment, pending by default, writes nothing more."""
+
+    __tablename__ = "status_counts"
+
+    bucket: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    approved: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+    spam: Mapped[int] = mapped_column(default=0)
+
+
 class Moderator(db.Model):
     __tablename__ = "moderators"
 
@@ -166,6 +187,8 @@ class AuditEntry(db.Model):
     """One moderation action. Keeps ids and statuses, never an author's data."""
 
     __tablename__ = "audit_log"
+    # The entries of some actions only (GET /log?about=rules), newest first.
+    __table_args__ = (sa.Index("ix_audit_log_action_id", "action", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # No foreign key: the entry outlives the comment it speaks of.

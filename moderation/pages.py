@@ -1,4 +1,5 @@
-"""Pages for people rather than programs: the demo article and the widget script."""
+"""Pages for people rather than programs: the demo article, the widget script
+and the moderation console."""
 
 import hashlib
 import os
@@ -18,6 +19,10 @@ DEMO_ARTICLE_ID = "2026/11/ukraine-north-korea-weapons"
 DEMO_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data:; connect-src 'self'; frame-src 'self'; base-uri 'none'; "
             "form-action 'self'; frame-ancestors 'none'")
+# The console holds a moderator's token: no inline script or style, nothing
+# from elsewhere, no framing (clickjacking), no form posting anywhere.
+CONSOLE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+               "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
 
 @bp.get("/")
@@ -58,3 +63,13 @@ def served_script(path):
 def minify(source):
     """rjsmin: comments and spaces go; strings and template literals stay as written."""
     return rjsmin.jsmin(source)
+
+
+@bp.get("/moderate")
+@documented(responses={200: HTML})
+def moderation_console():
+    """The moderation console: the queue and every moderation action, in a browser, over the moderation API."""
+    # Its own window: a page it opens (a commenter's website) cannot reach back into it.
+    headers = {"Content-Security-Policy": CONSOLE_CSP, "Cross-Origin-Opener-Policy": "same-origin",
+               "Cache-Control": "no-cache"}
+    return render_template("console.html"), 200, headers

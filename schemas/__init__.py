@@ -8,19 +8,19 @@ from .comments import (
     SubmittedCommentSchema, ThreadArgsSchema, ThreadPageSchema,
 )
 from .moderation import (
-    BlockArgsSchema, RulesSchema,
+    BlockArgsSchema, RulesEditSchema, RulesSchema,
     ArticlePatchSchema, ArticleStateSchema, AuditEntrySchema, AuditLogPageSchema,
     AuthorExportSchema, AuthorRequestSchema, BulkActionSchema, BulkResultSchema,
-    ErasureResultSchema, LogArgsSchema, QueueArgsSchema, QueuePageSchema, StatsSchema,
+    ErasureResultSchema, LogArgsSchema, ModeratorSchema, QueueArgsSchema, QueuePageSchema, StatsSchema,
 )
 
 __all__ = [
     "comment_create_schema", "load_article_ids",
-    "BlockArgsSchema", "RulesSchema",
+    "BlockArgsSchema", "RulesEditSchema", "RulesSchema",
     "ArticlePatchSchema", "ArticleStateSchema", "AuditEntrySchema", "AuditLogPageSchema",
     "AuthorExportSchema", "AuthorRequestSchema", "BulkActionSchema", "BulkResultSchema",
     "CommentCreateSchema", "CountsArgsSchema", "ErasureResultSchema", "LogArgsSchema",
-    "ModerationCommentSchema", "PublicCommentSchema", "QueueArgsSchema", "QueuePageSchema",
+    "ModerationCommentSchema", "ModeratorSchema", "PublicCommentSchema", "QueueArgsSchema", "QueuePageSchema",
     "StatsSchema", "StrictSchema", "SubmittedCommentSchema", "ThreadArgsSchema",
     "ThreadPageSchema", "validate_article_id",
 ]

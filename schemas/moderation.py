@@ -5,15 +5,15 @@ fields appear."""
 import ipaddress
 import re
 
-from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate
+from marshmallow import Schema, ValidationError, fields, post_dump, post_load, pre_load, validate
 
 from .base import (
-    Cursor, SingleLineText, StrictInteger, StrictSchema, UtcDateTime, validate_article_id,
+    MAX_ID, Cursor, SingleLineText, StrictInteger, StrictSchema, UtcDateTime, validate_article_id,
 )
 from .comments import EmailAddress, ModerationCommentSchema
 
 STATUSES = ("pending", "approved", "rejected", "spam")
-BULK_ACTIONS = ("approve", "reject", "spam", "delete")
+BULK_ACTIONS = ("approve", "reject", "spam", "requeue", "delete")
 BULK_MAX = 500
 PAGE_MAX, PAGE_DEFAULT = 100, 50
 
@@ -40,25 +40,57 @@ class PageArgsSchema(StrictSchema):
         return {name: value for name, value in data.items() if value != ""}
 
 
-class QueueArgsSchema(PageArgsSchema):
-    """Query of GET /api/v1/moderation/comments."""
+def comment_id_parameter(description):
+    return fields.Integer(load_default=None, validate=validate.Range(1, MAX_ID),
+                          metadata={"description": description})
 
-    status = fields.String(load_default="pending", validate=validate.OneOf(STATUSES))
+
+class QueueArgsSchema(PageArgsSchema):
+    """Query of GET /api/v1/moderation/comments: the queue of one status, or
+    with author_of or parent_id, a comment's context in every status."""
+
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES), metadata={
+        "description": "One status only. Default: `pending`, or every status with `author_of` or `parent_id`."})
     article_id = fields.String(load_default=None, validate=validate_article_id)
+    author_of = comment_id_parameter(
+        "Comments by the author of this comment: the same address however it was capitalised "
+        "(the address itself never travels in a URL). 404 if the comment does not exist.")
+    parent_id = comment_id_parameter("Replies to this comment.")
+    order = fields.String(load_default="oldest", validate=validate.OneOf(["oldest", "newest"]), metadata={
+        "description": "By id; pass the same order with a cursor."})
+
+    @post_load
+    def default_to_the_queue(self, data, **_):
+        """Without a comment to give context to, the list is the pending queue."""
+        if data["status"] is None and data["author_of"] is None and data["parent_id"] is None:
+            data["status"] = "pending"
+        return data
 
 
 class LogArgsSchema(PageArgsSchema):
     """Query of GET /api/v1/moderation/log."""
 
+    about = fields.String(load_default=None, validate=validate.OneOf(["comments", "articles", "rules"]),
+                          metadata={"description": "Only the entries about comments (status changes, "
+                                                   "deletions, erasures), articles (close, reopen) or the "
+                                                   "blocklists (blocks, replaced and edited lists)."})
+
+
+BLOCKS = ("email", "ip")
+
 
 class BulkActionSchema(StrictSchema):
-    """POST /api/v1/moderation/bulk: one action for 1 to 500 ids."""
+    """POST /api/v1/moderation/bulk: one action for 1 to 500 ids; marking spam
+    may also block each author's address ("email") and network ("ip")."""
 
     action = fields.String(required=True, validate=validate.OneOf(BULK_ACTIONS))
     ids = fields.List(
         StrictInteger(), required=True,
         validate=validate.Length(1, BULK_MAX, error=f"Give 1 to {BULK_MAX} ids."),
     )
+    block = fields.List(fields.String(validate=validate.OneOf(BLOCKS)), load_default=list,
+                        validate=validate.Length(max=len(BLOCKS)),
+                        metadata={"description": "With `spam` only."})
 
     @post_load
     def collapse_duplicates(self, data, **_):
@@ -105,11 +137,27 @@ class AuditLogPageSchema(Schema):
     next_cursor = Cursor()
 
 
+class BlockedSchema(Schema):
+    """Blocklist entries that marking spam added (those already listed aside):
+    what undoing it would remove again."""
+
+    emails = fields.List(fields.String())
+    networks = fields.List(fields.String())
+
+
 class BulkResultSchema(Schema):
-    """What a bulk action did: ids acted upon, and ids that do not exist."""
+    """What a bulk action did: ids acted upon, ids that do not exist, and,
+    when it blocked authors, the entries it added to the blocklists."""
 
     updated = fields.Integer()
     missing = fields.List(fields.Integer())
+    blocked = fields.Nested(BlockedSchema, metadata={"optional": True})
+
+    @post_dump
+    def omit_absent_blocks(self, data, **_):
+        if data.get("blocked") is None:
+            data.pop("blocked", None)
+        return data
 
 
 class StatsSchema(Schema):
@@ -119,6 +167,13 @@ class StatsSchema(Schema):
     approved = fields.Integer()
     rejected = fields.Integer()
     spam = fields.Integer()
+
+
+class ModeratorSchema(Schema):
+    """Who a token belongs to: the console shows it and offers what the role allows."""
+
+    name = fields.String()
+    role = fields.String(metadata={"enum": ["moderator", "admin"]})
 
 
 class ArticleStateSchema(Schema):
@@ -187,7 +242,15 @@ class RulesSchema(StrictSchema):
     networks = rule_list(SingleLineText(validate=validate_network), "networks", "network")
 
 
+class RulesEditSchema(StrictSchema):
+    """PATCH /api/v1/moderation/rules: entries to add and to remove, the rest
+    of each list untouched (so two moderators' edits do not undo each other)."""
+
+    add = fields.Nested(RulesSchema, load_default=dict)
+    remove = fields.Nested(RulesSchema, load_default=dict)
+
+
 class BlockArgsSchema(Schema):
     """?block=email and/or ?block=ip on marking a comment as spam."""
 
-    block = fields.List(fields.String(validate=validate.OneOf(["email", "ip"])), load_default=list)
+    block = fields.List(fields.String(validate=validate.OneOf(BLOCKS)), load_default=list)

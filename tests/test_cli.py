@@ -98,6 +98,30 @@ def test_body_digest_migration_fills_existing_comments(empty_database):
     assert digest == hashlib.sha256(b"Old body").hexdigest()[:32]
 
 
+def test_status_counts_migration_counts_existing_comments(empty_database):
+    env = service_env(empty_database)
+    flask(env, "db", "upgrade", "7b2e4f9a1c38")
+    engine = sa.create_engine(empty_database)
+    statuses = ["pending", "pending", "approved", "spam", "rejected", "approved", "approved"]
+    with engine.begin() as connection:
+        for key in ("a", "b"):
+            connection.execute(sa.text("INSERT INTO articles (key, closed, approved_count, version, created_at) "
+                                       "VALUES (:key, false, 0, 1, '2026-11-25 10:00:00')"), {"key": key})
+        for number, status in enumerate(statuses):
+            connection.execute(sa.text(
+                "INSERT INTO comments (article_id, thread_id, path, depth, status, author_name, author_email, "
+                "email_key, avatar, body_text, body_html, body_digest, reasons, created_at, updated_at) VALUES "
+                "(:article, 1, '0000000001', 0, :status, 'N', 'n@example.org', 'n@example.org', "
+                "'0000000000000000', 'Body', '<p>Body</p>', '', '[]', '2026-11-25 10:00:00', "
+                "'2026-11-25 10:00:00')"), {"article": 1 + number % 2, "status": status})
+    flask(env, "db", "upgrade")
+    with engine.connect() as connection:
+        totals = connection.execute(sa.text(
+            "SELECT sum(approved), sum(rejected), sum(spam), count(*) FROM status_counts")).one()
+    engine.dispose()
+    assert tuple(totals) == (3, 1, 1, 16)  # every bucket has its row; pending ones are not counted here
+
+
 def test_upgrading_drops_the_retired_article_change_trigger(postgres_schemas):
     """A database upgraded while the trigger existed loses it, and nothing breaks."""
     url = postgres_schemas()

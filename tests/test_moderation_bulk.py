@@ -49,6 +49,16 @@ def test_bulk_reject_spam_and_delete(app, client, make_comment, moderator):
         ("delete", "rejected", None), ("delete", "rejected", None), ("delete", "spam", None)]
 
 
+def test_bulk_requeue_undoes_an_approval(app, client, pending, moderator):
+    ids = pending(2)
+    client.post(f"{API}/bulk", json={"action": "approve", "ids": ids}, headers=moderator)
+    assert count_of(client) == 2
+    response = client.post(f"{API}/bulk", json={"action": "requeue", "ids": ids}, headers=moderator)
+    assert response.json == {"updated": 2, "missing": []}
+    assert statuses(app) == dict.fromkeys(ids, "pending") and count_of(client) == 0
+    assert [row[2:] for row in audit_rows(app)[-2:]] == [("requeue", "approved", "pending")] * 2
+
+
 def test_bulk_takes_500_ids(client, moderator):
     ids = list(range(1, 501))
     response = client.post(f"{API}/bulk", json={"action": "delete", "ids": ids}, headers=moderator)
@@ -138,7 +148,26 @@ def test_log_is_newest_first_and_pages(app, client, pending, moderator, admin):
     assert all(e["at"].endswith("Z") for e in entries)
 
 
-@pytest.mark.parametrize("query", [{"limit": 0}, {"limit": 101}, {"order": "oldest"}])
+def test_log_shows_what_it_is_about(client, pending, moderator):
+    ids = pending(2)
+    client.post(f"{API}/comments/{ids[0]}/spam?block=email", headers=moderator)
+    client.put(f"{API}/rules", json={"words": ["casino"]}, headers=moderator)
+    client.patch(f"{API}/articles/{ARTICLE}", json={"closed": True}, headers=moderator)
+    client.delete(f"{API}/comments/{ids[1]}", headers=moderator)
+
+    def actions(about, **query):
+        response = client.get(f"{API}/log", query_string={"about": about, **query}, headers=moderator)
+        assert response.status_code == 200
+        return [entry["action"] for entry in response.json["entries"]], response.json["next_cursor"]
+
+    assert actions("rules") == (["replace_words", "block_email"], None)
+    assert actions("articles") == (["close"], None)
+    assert actions("comments") == (["delete", "spam"], None)
+    first, cursor = actions("rules", limit=1)
+    assert first == ["replace_words"] and actions("rules", cursor=cursor) == (["block_email"], None)
+
+
+@pytest.mark.parametrize("query", [{"limit": 0}, {"limit": 101}, {"order": "oldest"}, {"about": "authors"}])
 def test_log_arguments_are_validated(client, moderator, query):
     assert_error(client.get(f"{API}/log", query_string=query, headers=moderator),
                  422, "validation_failed")

@@ -19,6 +19,7 @@ PROTECTED = [
     ("delete", "/comments/1", None),
     ("post", "/bulk", {"action": "delete", "ids": [1]}),
     ("get", "/stats", None),
+    ("get", "/me", None),
     ("get", "/log", None),
     ("patch", f"/articles/{ARTICLE}", {"closed": True}),
     ("post", "/authors/export", {"email": "olena@example.org"}),
@@ -50,6 +51,12 @@ def test_erasure_is_for_admins_only(app, client, pending, moderator, admin):
     response = client.post(f"{API}/authors/erase", json={"email": "olena@example.org"},
                            headers=admin)
     assert response.status_code == 200 and response.json == {"deleted": 2}
+
+
+def test_a_token_says_whose_it_is(client, moderator, admin):
+    assert client.get(f"{API}/me", headers=moderator).json == {"name": "mod", "role": "moderator"}
+    assert client.get(f"{API}/me", headers=admin).json == {"name": "boss", "role": "admin"}
+    assert_error(client.get(f"{API}/me"), 401, "unauthorized")
 
 
 def test_admin_may_do_what_moderators_do(app, client, pending, admin):
@@ -188,6 +195,19 @@ def test_status_actions_are_idempotent_and_audited(app, client, pending, moderat
     ]
     # Approval counted once, taken back once: versions 1 -> 2 -> 3.
     assert article_row(app) == (False, 0, 3)
+
+
+def test_requeue_puts_a_comment_back_in_the_queue(app, client, make_comment, moderator):
+    comment_id = make_comment(status="approved")
+    assert count_of(client) == 1
+    response = client.post(f"{API}/comments/{comment_id}/requeue", headers=moderator)
+    assert response.status_code == 200 and response.json["status"] == "pending"
+    assert count_of(client) == 0 and listing(client).json["comments"] == []
+    assert client.post(f"{API}/comments/{comment_id}/requeue", headers=moderator).json["status"] == "pending"
+    assert audit_rows(app)[-1] == (comment_id, "mod", "requeue", "approved", "pending")
+    assert len(audit_rows(app)) == 2  # the second requeue changed nothing
+    response = client.post(f"{API}/comments/{comment_id}/requeue?block=email", headers=moderator)
+    assert_error(response, 422, "validation_failed")
 
 
 # --- delete -----------------------------------------------------------------

@@ -77,7 +77,7 @@ def test_summaries_are_the_docstrings(spec_app, spec):
 
 def test_werkzeug_rules_become_openapi_paths(spec):
     actions = {path.rpartition("/")[2] for path in spec["paths"] if "{comment_id}/" in path}
-    assert actions == {"approve", "reject", "spam"}
+    assert actions == {"approve", "reject", "spam", "requeue"}
     comment_id = spec["paths"]["/api/v1/moderation/comments/{comment_id}"]["get"]["parameters"][0]
     assert comment_id["schema"] == {"type": "integer", "minimum": 0, "maximum": MAX_ID}
     article_id = spec["paths"]["/api/v1/articles/{article_id}/comments"]["get"]["parameters"][0]

@@ -4,8 +4,8 @@ import pytest
 import sqlalchemy as sa
 
 from moderation.extensions import db
-from moderation.models import Comment
-from moderation.services import comments, threads
+from moderation.models import AuditEntry, Comment, Status
+from moderation.services import comments, counts, queue, threads
 from moderation.services.screening import SubmissionSettings
 
 ARTICLE = "perf/thread"
@@ -80,6 +80,19 @@ def test_a_submission_sends_a_fixed_set_of_statements(app, post_comment, make_co
     assert seen[3] == ["INSERT", "SELECT", "INSERT", "UPDATE", "INSERT"], seen[3]  # no new key
 
 
+def test_stats_count_the_queue_on_its_index_and_sum_the_rest(app, client, make_comment, moderator, database_url):
+    for status in ("pending", "approved", "spam"):
+        make_comment(status=status)
+    assert client.get("/api/v1/moderation/stats", headers=moderator).json == {
+        "pending": 1, "approved": 1, "rejected": 0, "spam": 1}
+    is_sqlite = database_url.startswith("sqlite")
+    with app.app_context():
+        add_other_authors_comments(is_sqlite, mixed=True)
+        plan = plan_of_last_statement(is_sqlite, counts.count_by_status)
+    assert "ix_comments_status_id" in plan and "status_counts" in plan, plan
+    assert "SCAN comments" not in plan and "Seq Scan on comments" not in plan, plan
+
+
 def test_thread_page_query_uses_the_thread_index(app, make_comment, database_url):
     make_comment(ARTICLE)
     is_sqlite = database_url.startswith("sqlite")
@@ -111,21 +124,63 @@ def test_a_submissions_read_uses_its_indexes(app, make_comment, database_url, fi
     assert "SCAN comments" not in plan and "Seq Scan on comments" not in plan, plan
 
 
-def add_other_authors_comments(is_sqlite):
-    """300 comments of other authors on the article: on a table of one row any
-    index would do as well as the right one."""
+@pytest.mark.parametrize("query,index", [
+    ({"status": "pending"}, "ix_comments_status_id"),
+    ({"status": "pending", "order": "newest", "cursor": 250}, "ix_comments_status_id"),
+    ({"author_of": 1}, "ix_comments_author_id"),
+    ({"author_of": 1, "order": "newest", "cursor": 200}, "ix_comments_author_id"),
+], ids=["queue", "queue-newest-page", "author", "author-newest-page"])
+def test_moderation_pages_read_their_index_in_order(app, make_comment, database_url, query, index):
+    """The queue and "more from this author" walk an index in id order and
+    stop after a page: no sort of a status's or an author's every comment."""
+    make_comment(ARTICLE)
+    is_sqlite = database_url.startswith("sqlite")
+    with app.app_context():
+        add_other_authors_comments(is_sqlite, mixed=True)
+        plan = plan_of_last_statement(is_sqlite, lambda: queue.list_queue(limit=50, **query), in_order=True)
+    assert index in plan, plan
+    assert "SCAN comments" not in plan and "Seq Scan on comments" not in plan, plan
+    assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+
+
+def test_the_rules_log_reads_its_entries_by_action(app, database_url):
+    """Blocklist edits are rare in a log of every status change: found by action."""
+    is_sqlite = database_url.startswith("sqlite")
+    with app.app_context():
+        db.session.execute(sa.insert(AuditEntry), [
+            {"moderator": "m", "action": "replace_words" if n % 100 == 0 else "approve"} for n in range(2000)])
+        db.session.commit()
+        if not is_sqlite:
+            db.session.execute(sa.text("ANALYZE audit_log"))
+            db.session.commit()
+        plan = plan_of_last_statement(is_sqlite, lambda: queue.list_log(about="rules", limit=50))
+    assert "ix_audit_log_action_id" in plan, plan
+    assert "SCAN audit_log" not in plan and "Seq Scan" not in plan, plan
+
+
+def add_other_authors_comments(is_sqlite, mixed=False):
+    """300 more comments on the article by other authors, or 2,000 of which
+    a few are pending and some by the first comment's author: on a table of
+    one row any index would do as well as the right one."""
     table = Comment.__table__
     row = db.session.execute(sa.select(table).where(table.c.path != "")).first()
     values = {column.key: value for column, value in zip(table.c, row) if column.key != "id"}
-    db.session.execute(sa.insert(table), [{**values, "email_key": f"other{n}@example.org"} for n in range(300)])
+    if not mixed:
+        rows = [{**values, "email_key": f"other{n}@example.org"} for n in range(300)]
+    else:  # one in a hundred by the same author, as many pending
+        rows = [{**values, "email_key": values["email_key"] if n % 100 == 0 else f"other{n}@example.org",
+                 "status": Status.PENDING if n % 100 == 1 else Status.APPROVED} for n in range(2000)]
+    db.session.execute(sa.insert(table), rows)
     db.session.commit()
     if not is_sqlite:
         db.session.execute(sa.text("ANALYZE comments"))
         db.session.commit()
 
 
-def plan_of_last_statement(is_sqlite, run):
-    """The database's plan for the last statement run() sends (in an app context)."""
+def plan_of_last_statement(is_sqlite, run, in_order=False):
+    """The database's plan for the last statement run() sends (in an app context).
+    in_order: on PostgreSQL, ask whether an index can give the rows in order
+    (with fewer rows than a page, a sort of them all is cheaper)."""
     captured = []
 
     def capture(conn, cursor, statement, params, context, executemany):
@@ -141,6 +196,9 @@ def plan_of_last_statement(is_sqlite, run):
     if not is_sqlite:
         # A few test rows are cheaper to scan: ask whether the index *can* serve the query.
         connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        if in_order:
+            connection.exec_driver_sql("SET LOCAL enable_sort = off")
+            connection.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
     explain = "EXPLAIN QUERY PLAN " if is_sqlite else "EXPLAIN "
     plan = " ".join(str(row) for row in connection.exec_driver_sql(explain + statement, params))
     db.session.rollback()

@@ -4,19 +4,19 @@ and the data requests (export, erasure) an operator must be able to answer."""
 from flask import Blueprint, g, request
 
 from schemas import (
-    BlockArgsSchema, RulesSchema,
+    BlockArgsSchema, RulesEditSchema, RulesSchema,
     ArticlePatchSchema, ArticleStateSchema, AuditLogPageSchema, AuthorExportSchema,
     AuthorRequestSchema, BulkActionSchema, BulkResultSchema, ErasureResultSchema,
-    LogArgsSchema, ModerationCommentSchema, QueueArgsSchema, QueuePageSchema, StatsSchema,
+    LogArgsSchema, ModerationCommentSchema, ModeratorSchema, QueueArgsSchema, QueuePageSchema, StatsSchema,
 )
 
 from .. import limits
 from ..auth import moderator_required
 from ..extensions import limiter
-from ..http import load, load_args, no_content, read_cursor
+from ..http import load, load_args, no_content, read_cursor, revalidated_response
 from ..models import Role
 from ..openapi import documented
-from ..services import blocklist, moderation
+from ..services import blocklist, counts, data_requests, moderation, queue
 from .public import valid_article_id
 
 bp = Blueprint("moderation", __name__)
@@ -39,15 +39,20 @@ def page_args(schema):
     return args
 
 
+@bp.get("/me")
+@documented(responses={200: ModeratorSchema}, auth=Role.MODERATOR)
+@moderator_required()
+def whoami():
+    """The moderator this token belongs to, and their role."""
+    return ModeratorSchema().dump(g.moderator)
+
+
 @bp.get("/comments")
-@documented(query=QueueArgsSchema, responses={200: QueuePageSchema}, auth=Role.MODERATOR, errors=(400,))
+@documented(query=QueueArgsSchema, responses={200: QueuePageSchema}, auth=Role.MODERATOR, errors=(400, 404))
 @moderator_required()
 def list_queue():
-    """The moderation queue of one status, oldest first."""
-    args = page_args(QueueArgsSchema())
-    page = moderation.list_queue(args["status"], article_id=args["article_id"],
-                                 limit=args["limit"], after=args["cursor"])
-    return QueuePageSchema().dump(page)
+    """The moderation queue of one status, oldest first; or one author's comments, or a comment's replies."""
+    return QueuePageSchema().dump(queue.list_queue(**page_args(QueueArgsSchema())))
 
 
 @bp.get(f"/comments/{COMMENT_ID}")
@@ -58,11 +63,11 @@ def get_comment(comment_id):
     return ModerationCommentSchema().dump(moderation.get_comment(comment_id))
 
 
-@bp.post(f"/comments/{COMMENT_ID}/<any(approve, reject, spam):action>")
+@bp.post(f"/comments/{COMMENT_ID}/<any(approve, reject, spam, requeue):action>")
 @documented(query=BlockArgsSchema, responses={200: ModerationCommentSchema}, auth=Role.MODERATOR)
 @moderator_required()
 def moderate_comment(comment_id, action):
-    """Approve, reject or mark a comment as spam (?block=email|ip blocks its author); idempotent."""
+    """Approve, reject, mark as spam (?block=email|ip blocks its author) or put back in the queue; idempotent."""
     block = BlockArgsSchema().load({"block": request.args.getlist("block")})["block"]
     comment = moderation.set_status(comment_id, moderation.ACTION_STATUSES[action], g.moderator, block=block)
     return ModerationCommentSchema().dump(comment)
@@ -81,28 +86,26 @@ def delete_comment(comment_id):
 @documented(request=BulkActionSchema, responses={200: BulkResultSchema}, auth=Role.MODERATOR)
 @moderator_required()
 def bulk_action():
-    """Approve, reject, mark as spam or delete up to 500 comments in one transaction."""
+    """Approve, reject, mark as spam (blocking the authors if asked), requeue or delete up to 500 comments at once."""
     data = load(BulkActionSchema())
-    result = moderation.bulk_action(data["action"], data["ids"], g.moderator)
+    result = moderation.bulk_action(data["action"], data["ids"], g.moderator, block=data["block"])
     return BulkResultSchema().dump(result)
 
 
 @bp.get("/stats")
-@documented(responses={200: StatsSchema}, auth=Role.MODERATOR)
+@documented(responses={200: StatsSchema}, auth=Role.MODERATOR, cached=True)
 @moderator_required()
 def stats():
-    """How many comments are in each status."""
-    return StatsSchema().dump(moderation.count_by_status())
+    """How many comments are in each status; an ETag lets a console poll it (304 while unchanged)."""
+    return revalidated_response(StatsSchema().dump(counts.count_by_status()))
 
 
 @bp.get("/log")
 @documented(query=LogArgsSchema, responses={200: AuditLogPageSchema}, auth=Role.MODERATOR, errors=(400,))
 @moderator_required()
 def audit_log():
-    """The audit log, newest first."""
-    args = page_args(LogArgsSchema())
-    page = moderation.list_log(limit=args["limit"], before=args["cursor"])
-    return AuditLogPageSchema().dump(page)
+    """The audit log, newest first; about comments, articles or the rules only if asked."""
+    return AuditLogPageSchema().dump(queue.list_log(**page_args(LogArgsSchema())))
 
 
 @bp.patch("/articles/<path:article_id>")
@@ -122,7 +125,7 @@ def update_article(article_id):
 def export_author():
     """Everything stored about one email address (a data access request)."""
     data = load(AuthorRequestSchema())
-    return AuthorExportSchema().dump(moderation.export_author(data["email"]))
+    return AuthorExportSchema().dump(data_requests.export_author(data["email"]))
 
 
 @bp.post("/authors/erase")
@@ -131,7 +134,7 @@ def export_author():
 def erase_author():
     """Erase every comment and personal datum of one email address (admins only)."""
     data = load(AuthorRequestSchema())
-    return ErasureResultSchema().dump(moderation.erase_author(data["email"], g.moderator))
+    return ErasureResultSchema().dump(data_requests.erase_author(data["email"], g.moderator))
 
 
 @bp.get("/rules")
@@ -150,3 +153,13 @@ def replace_rules():
     The audit log records which lists were replaced, not their entries."""
     data = load(RulesSchema())
     return RulesSchema().dump(moderation.replace_rules(data, g.moderator))
+
+
+@bp.patch("/rules")
+@documented(request=RulesEditSchema, responses={200: RulesSchema}, auth=Role.MODERATOR)
+@moderator_required()
+def edit_rules():
+    """Add and remove single blocklist entries, leaving the rest of each list as it is.
+    Removals apply first; the audit log records which lists changed, not their entries."""
+    data = load(RulesEditSchema())
+    return RulesSchema().dump(moderation.edit_rules(data["add"], data["remove"], g.moderator))

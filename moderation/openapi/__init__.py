@@ -34,7 +34,8 @@ PATH_VARIABLES = {
 # Response headers the contract promises where they are listed (API.md).
 HEADERS = {
     "ETag": "Version of this answer, for If-None-Match.",
-    "Cache-Control": "`public, max-age=...`: a few seconds.",
+    "Cache-Control": "`public, max-age=...` (a few seconds) on public reads; `private, no-cache` on "
+                     "moderation reads, which a client revalidates with If-None-Match.",
     "Retry-After": "Seconds to wait before trying again.",
     "WWW-Authenticate": "`Bearer`, with the realm.",
     "Location": "Where the browser goes next.",
@@ -63,7 +64,7 @@ class Operation:
     the JSON body's schema, form the field names of a form body, query the
     query's schema; auth is "moderator" or "admin" (bearer token); errors are
     statuses answered with the error envelope besides those the rest implies;
-    cached marks a public GET with ETag, Cache-Control and 304."""
+    cached marks a GET with ETag, Cache-Control and 304."""
 
     responses: dict
     request: type | None = None

@@ -65,28 +65,60 @@ def list_rules():
     return rules
 
 
+def normalised_values(kind_name, values):
+    """The entries of one list as they are stored; too long ones are a 422."""
+    kind = BlockKind(kind_name)
+    normalised = {NORMALISERS[kind](value) for value in values} - {""}
+    if any(len(value) > EMAIL_KEY_MAX for value in normalised):
+        raise ValidationFailed(fields={kind_name: [f"Entries must be at most {EMAIL_KEY_MAX} characters "
+                                                   "once normalised."]})
+    return normalised
+
+
 def replace_lists(rules):
     """Replace the lists given in rules ({kind: [values]}) within the caller's
     transaction; kinds not given stay. Returns the kinds replaced."""
     kinds = []
     for kind_name, values in rules.items():
-        kind = BlockKind(kind_name)
-        normalised = {NORMALISERS[kind](value) for value in values} - {""}
-        if any(len(value) > EMAIL_KEY_MAX for value in normalised):
-            raise ValidationFailed(fields={kind_name: [f"Entries must be at most {EMAIL_KEY_MAX} characters "
-                                                       "once normalised."]})
+        kind, normalised = BlockKind(kind_name), normalised_values(kind_name, values)
         db.session.execute(sa.delete(BlockEntry).where(BlockEntry.kind == kind))
         db.session.add_all(BlockEntry(kind=kind, value=value) for value in sorted(normalised))
         kinds.append(kind)
     return kinds
 
 
+def edit_lists(additions, removals):
+    """Add and remove single entries ({kind: [values]} each) within the
+    caller's transaction, leaving the rest of each list as it is; an entry in
+    both ends up listed. Returns the kinds that changed."""
+    edits = sorted([(BlockKind(name), value, 0) for name, values in removals.items()
+                    for value in normalised_values(name, values)]
+                   + [(BlockKind(name), value, 1) for name, values in additions.items()
+                      for value in normalised_values(name, values)])
+    changed = set()
+    # One row at a time in (kind, value) order: two edits of the same entries
+    # wait for each other rather than deadlock.
+    for kind, value, is_addition in edits:
+        if is_addition:
+            is_changed = add_entry(kind, value) is not None
+        else:
+            is_changed = db.session.execute(sa.delete(BlockEntry).where(
+                BlockEntry.kind == kind, BlockEntry.value == value)).rowcount > 0
+        if is_changed:
+            changed.add(kind)
+    return sorted(changed)
+
+
 def add_entry(kind, value):
-    """Add one entry unless it is there already; within the caller's transaction.
+    """Add one entry unless it is there already, within the caller's
+    transaction; returns it as stored if it was added, else None.
     Insert-or-ignore: two moderators blocking one address at once both succeed."""
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    db.session.execute(dialect.insert(_TABLE).values(kind=kind, value=NORMALISERS[kind](value), created_at=utcnow())
-                       .on_conflict_do_nothing(index_elements=[_TABLE.c.kind, _TABLE.c.value]))
+    value = NORMALISERS[kind](value)
+    added = db.session.execute(dialect.insert(_TABLE).values(kind=kind, value=value, created_at=utcnow())
+                               .on_conflict_do_nothing(index_elements=[_TABLE.c.kind, _TABLE.c.value])
+                               .returning(_TABLE.c.id)).first()
+    return value if added is not None else None
 
 
 def remove_email(email_key):

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models import PATH_SEGMENT, Article, Comment, Status, utcnow
 from ..privacy import EMAIL_KEY_MAX, avatar_key, normalise_email
 from . import authors, blocklist, outbox, subscriptions
+from .counts import StatusShifts
 from .screening import body_digest, duplicate_exists, duplicate_parameters, screen_comment
 from .threads import path_ids
 
@@ -105,6 +106,11 @@ def store_comment(article_id, data, client, settings):
     outbox.record_status(comment.id, comment.parent_id, comment.status)
     if data.get("notify_replies"):
         subscriptions.subscribe_author(comment.id, comment.status, data["email"], email_key)
+    # Approved or spam at once (a rule's verdict): counted, after the article
+    # row as every transaction takes them (ArticleChanges); pending: nothing.
+    counts = StatusShifts()
+    counts.move(article_pk, None, comment.status)
+    counts.apply()
     db.session.commit()
     return comment
 

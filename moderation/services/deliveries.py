@@ -11,7 +11,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..notification_models import Delivery, DeliveryState, OutboxEvent, UsedLink
 from ..models import utcnow
-from .moderation import paginate
+from .queue import paginate
 
 # Backoff never waits longer than this between two attempts.
 MAX_BACKOFF = timedelta(hours=6)

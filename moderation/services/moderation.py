@@ -1,30 +1,36 @@
-"""Moderators' actions on comments and articles. Every change writes an audit
-entry and keeps the article's public count and version in step, in one
-transaction; reads serve the queue, the log, the stats and data requests."""
+"""Moderators' actions on comments, articles and the blocklists. Every change
+writes an audit entry and keeps the article's public count and version, and
+the counts per status, in step, in one transaction."""
 
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager
 
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..models import Article, AuditEntry, AuthorKey, BlockEntry, BlockKind, Comment, Status, utcnow
-from ..privacy import normalise_email, stored_network
-from . import blocklist, outbox, subscriptions
+from ..models import Article, AuditEntry, BlockKind, Comment, Status, utcnow
+from ..privacy import stored_network
+from . import blocklist, outbox
 from .comments import ensure_article
+from .counts import StatusShifts
 
-# API.md's status actions, and the status each one sets.
-ACTION_STATUSES = {"approve": Status.APPROVED, "reject": Status.REJECTED, "spam": Status.SPAM}
+# The status actions, and the status each one sets: API.md's three, and
+# "requeue", which puts a comment back in the queue (the console's undo).
+ACTION_STATUSES = {"approve": Status.APPROVED, "reject": Status.REJECTED, "spam": Status.SPAM,
+                   "requeue": Status.PENDING}
 # The audit log's vocabulary: a verb per action (those above, plus what only
 # an admin, a data request or retention does).
-STATUS_ACTIONS = {status: action for action, status in ACTION_STATUSES.items()} | {Status.PENDING: "requeue"}
+STATUS_ACTIONS = {status: action for action, status in ACTION_STATUSES.items()}
 DELETE, ERASE, CLOSE, REOPEN = "delete", "erase", "close", "reopen"
 # Blocklist edits: what was blocked or replaced, never the entries themselves
 # (addresses are personal data; GET /rules shows the lists as they are).
 BLOCK_EMAIL, BLOCK_NETWORK = "block_email", "block_network"
 REPLACE_LIST = {BlockKind.WORD: "replace_words", BlockKind.EMAIL: "replace_emails",
                 BlockKind.DOMAIN: "replace_domains", BlockKind.NETWORK: "replace_networks"}
+EDIT_LIST = {kind: f"edit_{kind}s" for kind in BlockKind}
+# What the log's entries are about (GET /log?about=); the rest is about comments.
+RULE_ACTIONS = (BLOCK_EMAIL, BLOCK_NETWORK, *REPLACE_LIST.values(), *EDIT_LIST.values())
+ARTICLE_ACTIONS = (CLOSE, REOPEN)
 
 
 @dataclass(frozen=True)
@@ -35,51 +41,41 @@ class Actor:
 
 
 @dataclass
-class Page:
-    """Items of one page and the position to continue after, if any."""
+class Blocked:
+    """Entries that marking spam added to the blocklists (those already there aside)."""
 
-    items: list
-    next_cursor: int | None = None
+    emails: list = field(default_factory=list)
+    networks: list = field(default_factory=list)
 
 
 @dataclass
 class BulkResult:
     updated: int = 0
     missing: list = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class AuthorExport:
-    email: str
-    comments: list
-    # When each author key of the address was issued (the keys themselves are not kept).
-    author_keys: list
-    is_blocked: bool
-    reply_notifications: subscriptions.SubscriptionExport | None = None
-
-
-@dataclass(frozen=True)
-class Erasure:
-    deleted: int
+    blocked: Blocked | None = None
 
 
 class ArticleChanges:
-    """What a transaction changes in its articles' public listings, applied at
-    its end in article order: the article rows are then locked last, and in
-    one global order, so two bulk actions on the same articles cannot
+    """What a transaction changes in its articles' public listings and in the
+    counts per status, applied at its end: article rows in article order,
+    then the counts' buckets in bucket order. Rows are then locked last, and
+    in one global order, so two bulk actions on the same articles cannot
     deadlock (comment rows are locked first, in id order)."""
 
     def __init__(self):
         self.deltas = {}
+        self.counts = StatusShifts()
 
     def add(self, article_pk, previous, status):
         """A comment of the article moved from previous to status (None: deleted)."""
+        self.counts.move(article_pk, previous, status)
         delta = (status == Status.APPROVED) - (previous == Status.APPROVED)
         if delta:
             self.deltas[article_pk] = self.deltas.get(article_pk, 0) + delta
 
     def apply(self):
-        """Shift each article's approved count and bump its version, in article order."""
+        """Shift each article's approved count and bump its version, in article
+        order, then the counts per status."""
         for article_pk in sorted(self.deltas):
             # In SQL, not Python: two moderators at once must not lose an increment.
             db.session.execute(
@@ -88,6 +84,7 @@ class ArticleChanges:
                         version=Article.version + 1)
                 .execution_options(synchronize_session=False)
             )
+        self.counts.apply()
 
 
 def get_comment(comment_id):
@@ -98,70 +95,60 @@ def get_comment(comment_id):
     return comment
 
 
-def list_queue(status, *, article_id=None, limit, after=None):
-    """Comments of one status, oldest first, optionally of one article only."""
-    query = sa.select(Comment).where(Comment.status == Status(status))
-    if article_id is not None:
-        query = (query.join(Comment.article).where(Article.article_id == article_id)
-                 .options(contains_eager(Comment.article)))
-    if after is not None:
-        query = query.where(Comment.id > after)
-    # Served by the (status, id) index: the queue is read far more than it changes.
-    rows = db.session.scalars(query.order_by(Comment.id).limit(limit + 1)).all()
-    return paginate(rows, limit)
-
-
-def list_log(*, limit, before=None):
-    """Audit entries, newest first."""
-    query = sa.select(AuditEntry)
-    if before is not None:
-        query = query.where(AuditEntry.id < before)
-    rows = db.session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit + 1)).all()
-    return paginate(rows, limit)
-
-
-def paginate(rows, limit):
-    """A page of the first `limit` rows; its cursor is the last row's id when more follow."""
-    if len(rows) > limit:
-        return Page(rows[:limit], rows[limit - 1].id)
-    return Page(rows)
-
-
-def count_by_status():
-    """How many comments are in each status, zeros included, in one query."""
-    counts = {status.value: 0 for status in Status}
-    rows = db.session.execute(
-        sa.select(Comment.status, sa.func.count()).group_by(Comment.status)
-    )
-    counts.update((str(status), total) for status, total in rows)
-    return counts
-
-
 def set_status(comment_id, status, moderator, *, block=()):
     """Move a comment to status; doing it twice changes nothing the second time.
     Marking spam may also block the author's address ("email") or network ("ip")."""
     status = Status(status)
-    if block and status != Status.SPAM:
-        raise ValidationFailed(fields={"block": ["Only marking a comment as spam can block its author."]})
+    check_block(status, block)
     comment = get_comment(comment_id)
     changes = ArticleChanges()
     apply_status(comment, status, moderator, changes)
     changes.apply()
-    if "email" in block:
-        blocklist.add_entry(BlockKind.EMAIL, comment.author_email)
-        record(moderator, BLOCK_EMAIL, comment.article_pk, comment_id=comment.id)
-    if "ip" in block and comment.ip:
-        # Only the anonymised network is stored, so the network is what gets blocked.
-        blocklist.add_entry(BlockKind.NETWORK, stored_network(comment.ip))
-        record(moderator, BLOCK_NETWORK, comment.article_pk, comment_id=comment.id)
+    block_authors([comment], block, moderator)
     db.session.commit()
     return comment
+
+
+def check_block(status, block):
+    if block and status != Status.SPAM:
+        raise ValidationFailed(fields={"block": ["Only marking a comment as spam can block its author."]})
+
+
+def block_authors(comments, block, moderator):
+    """Block the address ("email") and/or network ("ip") of each comment in
+    the caller's transaction, with an audit entry per comment; returns what
+    was not blocked before (what an undo would unblock)."""
+    wanted = []
+    for comment in comments:
+        if "email" in block:
+            wanted.append((BlockKind.EMAIL, comment.author_email, BLOCK_EMAIL, comment))
+        if "ip" in block and comment.ip:
+            # Only the anonymised network is stored, so the network is what gets blocked.
+            wanted.append((BlockKind.NETWORK, stored_network(comment.ip), BLOCK_NETWORK, comment))
+    wanted = [(kind, blocklist.NORMALISERS[kind](value), *rest) for kind, value, *rest in wanted]
+    blocked = Blocked()
+    # In the order of the stored (kind, value): two moderators blocking the
+    # same entries wait for each other, never deadlock.
+    for kind, value, action, comment in sorted(wanted, key=lambda item: (item[0], item[1], item[3].id)):
+        added = blocklist.add_entry(kind, value)
+        if added is not None:
+            (blocked.emails if kind == BlockKind.EMAIL else blocked.networks).append(added)
+        record(moderator, action, comment.article_pk, comment_id=comment.id)
+    return blocked
 
 
 def replace_rules(rules, moderator):
     """Replace the blocklists given in rules, with an audit entry per list."""
     for kind in blocklist.replace_lists(rules):
         record(moderator, REPLACE_LIST[kind], None)
+    db.session.commit()
+    return blocklist.list_rules()
+
+
+def edit_rules(additions, removals, moderator):
+    """Add and remove single blocklist entries, with an audit entry per list changed."""
+    for kind in blocklist.edit_lists(additions, removals):
+        record(moderator, EDIT_LIST[kind], None)
     db.session.commit()
     return blocklist.list_rules()
 
@@ -176,8 +163,10 @@ def delete_comment(comment_id, moderator):
     db.session.commit()
 
 
-def bulk_action(action, ids, moderator):
-    """Apply one action to many comments in a single transaction."""
+def bulk_action(action, ids, moderator, *, block=()):
+    """Apply one action to many comments in a single transaction; marking
+    spam may also block their authors' addresses ("email") or networks ("ip")."""
+    check_block(ACTION_STATUSES.get(action), block)
     # Comment rows are locked in id order, article rows at the end (ArticleChanges).
     comments = db.session.scalars(
         sa.select(Comment).where(Comment.id.in_(ids)).order_by(Comment.id)
@@ -194,6 +183,8 @@ def bulk_action(action, ids, moderator):
             apply_status(comment, ACTION_STATUSES[action], moderator, changes)
         result.updated += 1
     changes.apply()
+    if block:
+        result.blocked = block_authors(comments, block, moderator)
     db.session.commit()
     return result
 
@@ -212,40 +203,6 @@ def set_article_closed(article_id, closed, moderator):
     db.session.commit()
     db.session.refresh(article)
     return article
-
-
-def export_author(email):
-    """Everything stored under one address, in every status (a data access request)."""
-    email_key = normalise_email(email)
-    keys_issued = db.session.scalars(
-        sa.select(AuthorKey.created_at).where(AuthorKey.email_key == email_key).order_by(AuthorKey.id)
-    ).all()
-    is_blocked = db.session.scalar(sa.select(BlockEntry.id).where(
-        BlockEntry.kind == BlockKind.EMAIL, BlockEntry.value == email_key)) is not None
-    return AuthorExport(email, find_author_comments(email), list(keys_issued), is_blocked,
-                        subscriptions.export_address(email_key))
-
-
-def erase_author(email, moderator):
-    """Hard-delete every comment, author key and blocklist entry of one
-    address; the log keeps comment ids, never the address."""
-    changes = ArticleChanges()
-    deleted = sum(discard_comment(comment, moderator, ERASE, changes)
-                  for comment in find_author_comments(email))
-    changes.apply()
-    email_key = normalise_email(email)
-    db.session.execute(sa.delete(AuthorKey).where(AuthorKey.email_key == email_key))
-    blocklist.remove_email(email_key)
-    subscriptions.erase_address(email_key)
-    db.session.commit()
-    return Erasure(deleted)
-
-
-def find_author_comments(email):
-    """Comments whose address equals email under privacy.normalise_email, oldest first."""
-    return db.session.scalars(
-        sa.select(Comment).where(Comment.email_key == normalise_email(email)).order_by(Comment.id)
-    ).all()
 
 
 def apply_status(comment, status, moderator, changes):

@@ -30,8 +30,9 @@ def purge(*, personal_days, unpublished_days, now=None):
                                  Comment.created_at < now - timedelta(days=unpublished_days))
         .order_by(Comment.id)
     ).all()
-    changes = ArticleChanges()  # stays empty: no unpublished comment counts
+    changes = ArticleChanges()  # the counts per status; no public listing changes
     deleted = sum(discard_comment(comment, moderator, "purge", changes) for comment in stale)
+    changes.apply()
     scrub = sa.select(Comment.id, Comment.article_pk, Comment.status).where(
         Comment.created_at < now - timedelta(days=personal_days),
         sa.or_(Comment.ip.is_not(None), Comment.user_agent.is_not(None)),

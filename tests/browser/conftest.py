@@ -46,10 +46,13 @@ def chromium_path():
 
 @dataclass
 class Service:
-    """The running service and a moderator token for approving through the API."""
+    """The running service, a moderator token for approving through the API,
+    an admin token, and what gunicorn has logged so far."""
 
     base: str
     token: str
+    admin_token: str = ""
+    log: object = field(default=lambda: "", repr=False)
 
     def call(self, method, path, body=None, token=True):
         """One JSON request; returns (status, decoded body or None)."""
@@ -151,9 +154,10 @@ def service(api_base, second_origin, tmp_path_factory):
                       ALLOWED_ORIGINS=json.dumps([second_origin.base]), TRUSTED_AUTHORS_ENABLED="true")
     flask(env, "db", "upgrade")
     token = flask(env, "moderators", "add", "browser-tests").strip().splitlines()[-1]
+    admin_token = flask(env, "moderators", "add", "browser-admin", "--role", "admin").strip().splitlines()[-1]
     flask(env, "demo", "seed")
     with gunicorn(env, workers=2, port=urlsplit(api_base).port) as base:
-        yield Service(base, token)
+        yield Service(base, token, admin_token, gunicorn.output_so_far)
 
 
 @pytest.fixture(scope="session")
@@ -185,7 +189,7 @@ def watch(page):
 
 
 def new_context(browser, **options):
-    context = browser.new_context(viewport={"width": 1000, "height": 900}, locale="en-GB", **options)
+    context = browser.new_context(**{"viewport": {"width": 1000, "height": 900}, "locale": "en-GB", **options})
     context.set_default_timeout(TIMEOUT_MS)
     return context
 
