@@ -6,9 +6,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
+from ..sql import get_or_insert
 from ..models import PATH_SEGMENT, Article, Comment, Status
 from .checks import check_record
 from .records import ArticleRecord
@@ -204,14 +204,11 @@ class Loader:
         return created
 
     def create_article(self, article_id, article):
-        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
         title, url = described(article)
-        insert = dialect.insert(_ARTICLES).values(article_id=article_id, title=title, url=url,
-                                                  closed=bool(article.closed))
         # A live comment may create the article meanwhile: then it is not ours to describe.
-        upsert = insert.on_conflict_do_update(index_elements=[_ARTICLES.c.article_id],
-                                              set_={_ARTICLES.c.article_id: insert.excluded.article_id})
-        return db.session.execute(upsert.returning(_ARTICLES.c.id)).scalar_one()
+        return get_or_insert(_ARTICLES, _ARTICLES.c.article_id, {
+            "article_id": article_id, "title": title, "url": url, "closed": bool(article.closed),
+        }, _ARTICLES.c.id).scalar_one()
 
     def stored_parents(self, rows):
         """{parent key: (id, path, article pk)} of the parents stored before this batch."""

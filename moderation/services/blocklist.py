@@ -5,10 +5,10 @@ from functools import lru_cache
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from ..extensions import db
+from ..sql import insert_for
 from ..errors import ValidationFailed
 from ..models import BlockEntry, BlockKind, utcnow
 from ..privacy import EMAIL_KEY_MAX, normalise_email
@@ -113,9 +113,8 @@ def add_entry(kind, value):
     """Add one entry unless it is there already, within the caller's
     transaction; returns it as stored if it was added, else None.
     Insert-or-ignore: two moderators blocking one address at once both succeed."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     value = NORMALISERS[kind](value)
-    added = db.session.execute(dialect.insert(_TABLE).values(kind=kind, value=value, created_at=utcnow())
+    added = db.session.execute(insert_for(_TABLE).values(kind=kind, value=value, created_at=utcnow())
                                .on_conflict_do_nothing(index_elements=[_TABLE.c.kind, _TABLE.c.value])
                                .returning(_TABLE.c.id)).first()
     return value if added is not None else None

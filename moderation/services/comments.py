@@ -6,11 +6,11 @@ from datetime import datetime
 from functools import cache
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import rules, sanitize
 from ..errors import CommentsClosed, Duplicate, ValidationFailed
 from ..extensions import db
+from ..sql import get_or_insert
 from ..models import PATH_SEGMENT, Article, Comment, Status, utcnow
 from ..privacy import EMAIL_KEY_MAX, avatar_key, normalise_email
 from . import authors, blocklist, outbox, subscriptions
@@ -120,11 +120,8 @@ def lock_article_row(article_id):
     locked until the transaction ends: two submissions to one article take
     turns, so the second sees the first (two identical posts at once: one is
     a duplicate). SQLite locks the whole database for the write instead."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(_ARTICLES).values(article_id=article_id)
-    upsert = insert.on_conflict_do_update(index_elements=[_ARTICLES.c.article_id],
-                                          set_={_ARTICLES.c.article_id: insert.excluded.article_id})
-    pk, closed = db.session.execute(upsert.returning(_ARTICLES.c.id, _ARTICLES.c.closed)).one()
+    pk, closed = get_or_insert(_ARTICLES, _ARTICLES.c.article_id, {"article_id": article_id},
+                               _ARTICLES.c.id, _ARTICLES.c.closed).one()
     return pk, bool(closed)
 
 

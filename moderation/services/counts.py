@@ -7,9 +7,9 @@ submission (pending by default) writes no count at all."""
 from functools import cache
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
+from ..sql import insert_for
 from ..models import STATUS_BUCKETS, Comment, Status, StatusCount
 
 _COUNTS = StatusCount.__table__
@@ -55,8 +55,7 @@ class StatusShifts:
 @cache
 def _first_shift(dialect_name):
     """INSERT ... ON CONFLICT DO UPDATE: a bucket's first row, also when two make it at once."""
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    insert = dialect.insert(_COUNTS).values(
+    insert = insert_for(_COUNTS, dialect_name).values(
         bucket=sa.bindparam("shift_bucket"), **{name: sa.bindparam(f"shift_{name}") for name in _DECIDED})
     return insert.on_conflict_do_update(
         index_elements=[_COUNTS.c.bucket],

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
+from ..sql import get_or_insert
 from ..mail_tokens import BadLink
 from ..models import Comment, Status, utcnow
 from ..notification_models import EventType, Subscriber, Subscription
@@ -38,12 +38,9 @@ def subscribe_author(comment_id, status, email, email_key):
 def upsert_subscriber(email, email_key):
     """The address's row (id, confirmed_at, confirmation_sent_at), made if
     need be; safe when two submissions of one address race."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(_SUBSCRIBERS).values(email=email, email_key=email_key, created_at=utcnow())
-    upsert = insert.on_conflict_do_update(index_elements=[_SUBSCRIBERS.c.email_key],
-                                          set_={_SUBSCRIBERS.c.email_key: insert.excluded.email_key})
-    return db.session.execute(upsert.returning(
-        _SUBSCRIBERS.c.id, _SUBSCRIBERS.c.confirmed_at, _SUBSCRIBERS.c.confirmation_sent_at)).one()
+    return get_or_insert(_SUBSCRIBERS, _SUBSCRIBERS.c.email_key,
+                         {"email": email, "email_key": email_key, "created_at": utcnow()},
+                         _SUBSCRIBERS.c.id, _SUBSCRIBERS.c.confirmed_at, _SUBSCRIBERS.c.confirmation_sent_at).one()
 
 
 def is_confirmation_due(last_sent):
