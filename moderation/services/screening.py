@@ -4,7 +4,7 @@ submission reads in one statement; the form token) and turns their verdicts
 into a status with reasons."""
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -30,7 +30,7 @@ class SubmissionSettings:
 
     @classmethod
     def from_config(cls, config):
-        return cls(*(config[name.upper()] for name in cls.__dataclass_fields__))
+        return cls(*(config[field.name.upper()] for field in fields(cls)))
 
 
 @dataclass(frozen=True)
