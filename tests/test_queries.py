@@ -26,6 +26,11 @@ def statements(app):
     sa.event.remove(engine, "before_cursor_execute", record)
 
 
+# The read path's own cost: the worker's recent states off (see test_recent_reads.py).
+FRESH_STATES = pytest.mark.parametrize("settings", [{"RECENT_READ_MAX_AGE": 0}])
+
+
+@FRESH_STATES
 def test_listing_runs_two_statements_whatever_the_thread_size(client, make_comment, statements):
     tops = [make_comment(ARTICLE) for _ in range(3)]
     make_comment(ARTICLE, parent_id=tops[0])
@@ -40,6 +45,7 @@ def test_listing_runs_two_statements_whatever_the_thread_size(client, make_comme
     assert counts == [2, 2], counts
 
 
+@FRESH_STATES
 def test_cached_page_and_304_cost_one_row_read_at_most(app, client, make_comment, statements):
     make_comment(ARTICLE)
     first = client.get(f"/api/v1/articles/{ARTICLE}/comments")
