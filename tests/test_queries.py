@@ -11,21 +11,6 @@ from moderation.services.screening import SubmissionSettings
 ARTICLE = "perf/thread"
 
 
-@pytest.fixture
-def statements(app):
-    """Collects the SQL statements the app runs while the test makes requests."""
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    sa.event.remove(engine, "before_cursor_execute", record)
-
-
 # The read path's own cost: the worker's recent states off (see test_recent_reads.py).
 FRESH_STATES = pytest.mark.parametrize("settings", [{"RECENT_READ_MAX_AGE": 0}])
 

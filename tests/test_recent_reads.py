@@ -5,27 +5,12 @@ own changes at once, another worker's within that time."""
 import time
 
 import pytest
-import sqlalchemy as sa
 
 from moderation import create_app
 from moderation.extensions import db
 
 ARTICLE = "2026/12/states"
 LISTING = f"/api/v1/articles/{ARTICLE}/comments"
-
-
-@pytest.fixture
-def statements(app):
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    sa.event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.fixture
