@@ -51,6 +51,10 @@ class Defaults:
     ALLOWED_ORIGINS: list = []
     # Browser origins allowed to call the moderation API; empty means none.
     MODERATION_ORIGINS: list = []
+    # Close an article to new comments this many days after its publication
+    # date (moderators set it) or, without one, after its first comment;
+    # None (or 0) never does. A moderator's close or reopen wins over it.
+    CLOSE_AFTER_DAYS = None
     # Top-level comments (each with its replies) per /embed/... page.
     EMBED_PAGE_LIMIT = 50
     # Flask-Limiter: on by default; FLASK_RATELIMIT_ENABLED=false turns it off.

@@ -264,11 +264,27 @@ def dump_listed(comment):
     return SHARED["placeholder" if getattr(comment, "deleted", False) else "public"].dump(comment)
 
 
+CLOSED_REASONS = ("moderator", "age")
+
+
+class AutoCloseSchema(Schema):
+    """CLOSE_AFTER_DAYS as it applies to one article: after how many days,
+    counted from its publication date or its first comment, and when."""
+
+    after_days = fields.Integer()
+    counted_from = fields.String(metadata={"enum": ["published_at", "first_comment"]})
+    closes_at = UtcDateTime()
+
+
 class ThreadPageSchema(Schema):
     """A page of an article's approved comments."""
 
     article_id = fields.String()
     closed = fields.Boolean()
+    # Why it is closed: a moderator closed it, or CLOSE_AFTER_DAYS did; null while open.
+    closed_reason = fields.String(allow_none=True, metadata={"enum": [*CLOSED_REASONS, None]})
+    # Null when the rule is off, a moderator decided, or there is no date to count from.
+    auto_close = fields.Nested(AutoCloseSchema, allow_none=True)
     total = fields.Integer()
     comments = fields.Function(lambda page: [dump_listed(comment) for comment in page.comments],
                                metadata={"dumps": [(PublicCommentSchema, PlaceholderSchema)]})

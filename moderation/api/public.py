@@ -56,7 +56,8 @@ def list_comments(article_id):
     return public_response(threads.thread_answer(
         valid_article_id(article_id), limit=args["limit"], order=args["order"],
         after=read_cursor(args["cursor"]) if args["cursor"] else None,
-        cache=current_app.extensions["page_cache"], is_current=request.if_none_match.contains_weak))
+        cache=current_app.extensions["page_cache"], is_current=request.if_none_match.contains_weak,
+        close_after_days=current_app.config["CLOSE_AFTER_DAYS"]))
 
 
 @bp.get("/counts")
