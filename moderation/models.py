@@ -82,6 +82,8 @@ class Comment(db.Model):
     __table_args__ = (
         # Approved comments of one article in thread order, page by page.
         sa.Index("ix_comments_thread_order", "article_pk", "status", "thread_id", "path"),
+        # An article's feed: its newest approved comments, without sorting them all.
+        sa.Index("ix_comments_article_feed", "article_pk", "status", "id"),
         # The moderation queue: one status, oldest first.
         sa.Index("ix_comments_status_id", "status", "id"),
         # Duplicate detection: this body from this author on this article.
