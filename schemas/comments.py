@@ -265,6 +265,9 @@ def dump_listed(comment):
 
 
 CLOSED_REASONS = ("moderator", "age")
+CLOSED_REASON = "Why the article is closed: a moderator closed it, or CLOSE_AFTER_DAYS did; null while it is open."
+AUTO_CLOSE = ("CLOSE_AFTER_DAYS as it applies to this article; null when the setting is off, when a "
+              "moderator closed or reopened the article, or while there is no date to count from.")
 
 
 class AutoCloseSchema(Schema):
@@ -281,10 +284,9 @@ class ThreadPageSchema(Schema):
 
     article_id = fields.String()
     closed = fields.Boolean()
-    # Why it is closed: a moderator closed it, or CLOSE_AFTER_DAYS did; null while open.
-    closed_reason = fields.String(allow_none=True, metadata={"enum": [*CLOSED_REASONS, None]})
-    # Null when the rule is off, a moderator decided, or there is no date to count from.
-    auto_close = fields.Nested(AutoCloseSchema, allow_none=True)
+    closed_reason = fields.String(allow_none=True, metadata={"enum": [*CLOSED_REASONS, None],
+                                                             "description": CLOSED_REASON})
+    auto_close = fields.Nested(AutoCloseSchema, allow_none=True, metadata={"description": AUTO_CLOSE})
     total = fields.Integer()
     comments = fields.Function(lambda page: [dump_listed(comment) for comment in page.comments],
                                metadata={"dumps": [(PublicCommentSchema, PlaceholderSchema)]})

@@ -12,7 +12,9 @@ from marshmallow import (
 from .base import (
     MAX_ID, Cursor, SingleLineText, StrictInteger, StrictSchema, Timestamp, UtcDateTime, validate_article_id,
 )
-from .comments import CLOSED_REASONS, AutoCloseSchema, EmailAddress, ModerationCommentSchema
+from .comments import (
+    AUTO_CLOSE, CLOSED_REASON, CLOSED_REASONS, AutoCloseSchema, EmailAddress, ModerationCommentSchema,
+)
 
 STATUSES = ("pending", "approved", "rejected", "spam")
 BULK_ACTIONS = ("approve", "reject", "spam", "requeue", "delete")
@@ -106,8 +108,11 @@ class ArticlePatchSchema(StrictSchema):
     does not override; published_at: when the site published the article,
     where CLOSE_AFTER_DAYS counts from (null: from its first comment)."""
 
-    closed = StrictBoolean()
-    published_at = Timestamp(allow_none=True)
+    closed = StrictBoolean(metadata={"description": "A moderator's close (true) or open (false), which "
+                                                    "CLOSE_AFTER_DAYS never overrides."})
+    published_at = Timestamp(allow_none=True, metadata={
+        "description": "When the site published the article, with its offset, 1970 to 9999: CLOSE_AFTER_DAYS "
+                       "counts from it. null clears it: the days count from the first comment."})
 
     @validates_schema
     def require_a_change(self, data, **_):
@@ -192,9 +197,10 @@ class ArticleStateSchema(Schema):
 
     article_id = fields.String()
     closed = fields.Boolean()
-    closed_reason = fields.String(allow_none=True, metadata={"enum": [*CLOSED_REASONS, None]})
+    closed_reason = fields.String(allow_none=True, metadata={"enum": [*CLOSED_REASONS, None],
+                                                             "description": CLOSED_REASON})
     published_at = UtcDateTime(allow_none=True)
-    auto_close = fields.Nested(AutoCloseSchema, allow_none=True)
+    auto_close = fields.Nested(AutoCloseSchema, allow_none=True, metadata={"description": AUTO_CLOSE})
     total = fields.Integer(attribute="approved_count")
 
 

@@ -112,7 +112,10 @@ def audit_log():
 @documented(request=ArticlePatchSchema, responses={200: ArticleStateSchema}, auth=Role.MODERATOR)
 @moderator_required()
 def update_article(article_id):
-    """Close an article to new comments, reopen it, or set its publication date."""
+    """Close an article to new comments, reopen it, or set its publication date.
+
+    Either field, or both. A moderator's close or open wins over CLOSE_AFTER_DAYS, which counts
+    from the publication date, else from the article's first comment."""
     article_id = valid_article_id(article_id)
     data = load(ArticlePatchSchema())
     article = moderation.update_article(article_id, data, g.moderator,
