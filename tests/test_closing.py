@@ -203,3 +203,12 @@ def test_the_migration_dates_existing_articles_by_their_first_comment(empty_data
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM comments")).scalar_one() == 2
     engine.dispose()
+
+
+@pytest.mark.parametrize("days", ["30", "30d", 1.5, -1, True])
+def test_a_setting_that_is_not_a_number_of_days_stops_the_service(tmp_path, days):
+    from moderation import create_app
+
+    with pytest.raises(ValueError, match="CLOSE_AFTER_DAYS"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", "CLOSE_AFTER_DAYS": days},
+                   instance_path=str(tmp_path))

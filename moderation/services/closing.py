@@ -20,7 +20,7 @@ PUBLISHED_AT, FIRST_COMMENT = "published_at", "first_comment"
 class AutoClose:
     """The age rule as it applies to one article."""
 
-    after_days: float
+    after_days: int
     # Where the days count from: the publication date, or the first comment.
     counted_from: str
     closes_at: datetime
