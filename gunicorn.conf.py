@@ -13,6 +13,10 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # cure (a thread waits out a half-sent header). See docs/performance.md.
 worker_class = "sync"
 timeout = 30
+# The longest request line gunicorn takes (its default is 4094): a counts
+# request for 100 article ids of a news site's length needs about 5,000;
+# nginx's default buffers hold lines of up to 8 KB.
+limit_request_line = 8190
 # No control socket: its default path is shared by every gunicorn of the user.
 control_socket_disable = True
 accesslog = "-"

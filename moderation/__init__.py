@@ -1,6 +1,6 @@
 """The comment service: a Flask application made by create_app()."""
 
-from . import api, cli, embed, errors, mail_links, notification_cli, pages
+from . import api, cli, embed, errors, feeds, mail_links, notification_cli, pages
 from .api import docs
 from .config import load_config
 from .cors import init_cors
@@ -24,6 +24,7 @@ def create_app(test_config=None, *, instance_path=None):
     api.register_blueprints(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(embed.bp)
+    app.register_blueprint(feeds.bp)
     app.register_blueprint(docs.bp)
     app.register_blueprint(mail_links.bp)
     errors.register(app)

@@ -112,12 +112,12 @@ def no_content():
     return response
 
 
-def public_response(answer):
+def public_response(answer, mimetype="application/json"):
     """A cacheable public answer (services.threads.PublicAnswer): 200 with its
     body, or 304 when the client's copy is current. A 304 carries the caching
     headers its 200 would (RFC 9110, 15.4.5); werkzeug drops its body headers."""
     response = current_app.response_class(answer.body, status=200 if answer.body is not None else 304,
-                                          mimetype="application/json")
+                                          mimetype=mimetype)
     response.set_etag(answer.etag)
     response.cache_control.public = True
     response.cache_control.max_age = current_app.config["PUBLIC_MAX_AGE"]

@@ -57,7 +57,7 @@ def list_comments(article_id):
         valid_article_id(article_id), limit=args["limit"], order=args["order"],
         after=read_cursor(args["cursor"]) if args["cursor"] else None,
         cache=current_app.extensions["page_cache"], recent=current_app.extensions["recent_reads"],
-        is_current=request.if_none_match.contains_weak))
+        is_current=request.if_none_match.contains_weak, close_after_days=current_app.config["CLOSE_AFTER_DAYS"]))
 
 
 @bp.get("/counts")

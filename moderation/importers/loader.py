@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..sql import get_or_insert
 from ..models import PATH_SEGMENT, Article, Comment, Status
+from ..services import closing
 from .checks import check_record
 from .records import ArticleRecord
 
@@ -274,6 +275,7 @@ class Loader:
             connection.execute(sa.text("SELECT setval(pg_get_serial_sequence('comments', 'id'), "
                                        "(SELECT max(id) FROM comments))"))
         recount_articles(sorted({row.article_pk for row in rows}))
+        closing.note_first_comments(connection, ((row.article_pk, row.columns["created_at"]) for row in rows))
 
     def add(self, summary):
         self.summary.imported.update(summary.imported)

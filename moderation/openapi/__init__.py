@@ -22,7 +22,7 @@ from .converter import ContractPlugin
 from .webhooks import describe_webhooks
 
 OPENAPI_VERSION = "3.1.0"
-HTML, JAVASCRIPT = "text/html", "text/javascript"
+HTML, JAVASCRIPT, ATOM_FEED = "text/html", "text/javascript", "application/atom+xml"
 # Schema keyword arguments that come from a setting (the limits a client must know).
 CONFIG_ARGUMENTS = {"body_max_length": "BODY_MAX_LENGTH"}
 # Path variables that mean the same on every route.
