@@ -2,6 +2,7 @@
 
 from . import api, cli, embed, errors, mail_links, notification_cli, pages
 from .api import docs
+from .compression import init_compression
 from .config import load_config
 from .cors import init_cors
 from .extensions import init_extensions
@@ -18,6 +19,7 @@ def create_app(test_config=None, *, instance_path=None):
     init_extensions(app)
     init_security(app)
     init_cors(app)
+    init_compression(app)
     app.extensions["page_cache"] = PageCache(app.config["THREAD_CACHE_SIZE"])
     api.register_blueprints(app)
     app.register_blueprint(pages.bp)

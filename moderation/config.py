@@ -27,6 +27,11 @@ class Defaults:
     PUBLIC_MAX_AGE = 10
     # Serialised pages this worker keeps, keyed by the article's version in the database.
     THREAD_CACHE_SIZE = 512
+    # Answer gzip or Brotli to clients that accept it (JSON, HTML, scripts,
+    # styles, feeds), for bodies of at least COMPRESSION_MIN_SIZE bytes. Turn
+    # it off only where a proxy in front compresses instead.
+    COMPRESSION_ENABLED = True
+    COMPRESSION_MIN_SIZE = 1024
     # Seconds a SQLite writer waits for the lock before giving up.
     SQLITE_BUSY_TIMEOUT = 30
     # SQLite's fsync policy in WAL mode. FULL syncs the log at every commit, so

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from schemas import ThreadPageSchema
 
+from ..compression import EncodedBody
 from ..extensions import db
 from ..models import PATH_SEGMENT, Article, Comment, Status
 
@@ -109,8 +110,9 @@ def thread_answer(article_id, *, limit, after, order, cache, is_current):
         etag = f"{state.etag}.{order}.{limit}.{after}"
         if is_current(etag):
             return PublicAnswer(etag)
-        body = cache.get_or_build((article_id, etag), lambda: orjson.dumps(ThreadPageSchema().dump(
-            list_thread(connection, state, limit=limit, after=after, order=order))))
+        # Kept with its compressed forms: each is made once per version of the page.
+        body = cache.get_or_build((article_id, etag), lambda: EncodedBody(orjson.dumps(ThreadPageSchema().dump(
+            list_thread(connection, state, limit=limit, after=after, order=order)))))
     return PublicAnswer(etag, body)
 
 
