@@ -8,6 +8,7 @@ from .cors import init_cors
 from .extensions import init_extensions
 from .http import CommentApp
 from .importers import commands as import_commands
+from .metrics import init_metrics
 from .security import init_security
 from .services.threads import PageCache
 
@@ -16,6 +17,7 @@ def create_app(test_config=None, *, instance_path=None):
     """Build the application: config, extensions, blueprints, errors, CLI."""
     app = CommentApp(__name__, instance_relative_config=True, instance_path=instance_path)
     load_config(app, test_config)
+    init_metrics(app)
     init_extensions(app)
     init_security(app)
     init_cors(app)

@@ -116,8 +116,8 @@ class CodingAwareRequest(Request):
         sent = self.sent_etags
         if sent.star_tag:
             return sent
-        strong = sent.as_set()
-        weak = sent.as_set(include_weak=True) - strong
+        strong = sent.as_set() - {None}  # None: an empty "" or W/""
+        weak = sent.as_set(include_weak=True) - strong - {None}
         return ETags({*strong, *map(plain_tag, strong)}, {*weak, *map(plain_tag, weak)})
 
 

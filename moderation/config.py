@@ -27,6 +27,9 @@ class Defaults:
     PUBLIC_MAX_AGE = 10
     # Serialised pages this worker keeps, keyed by the article's version in the database.
     THREAD_CACHE_SIZE = 512
+    # /metrics (Prometheus) answers only `Authorization: Bearer <this>`, at
+    # least 16 characters; None (the default) serves no /metrics at all.
+    METRICS_TOKEN = None
     # Answer gzip or Brotli to clients that accept it (JSON, HTML, scripts,
     # styles, feeds), for bodies of at least COMPRESSION_MIN_SIZE bytes. Turn
     # it off only where a proxy in front compresses instead.

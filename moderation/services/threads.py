@@ -15,6 +15,7 @@ from schemas import ThreadPageSchema
 
 from ..compression import EncodedBody
 from ..extensions import db
+from ..metrics import count_page_lookup
 from ..models import PATH_SEGMENT, Article, Comment, Status
 
 
@@ -76,7 +77,9 @@ class PageCache:
             body = self.pages.get(key)
             if body is not None:
                 self.pages.move_to_end(key)
+                count_page_lookup(is_hit=True)
                 return body
+        count_page_lookup(is_hit=False)
         body = build()
         with self.lock:
             self.pages[key] = body
