@@ -145,8 +145,8 @@ def init_compression(app):
 def is_text(response):
     """Whether compressing the answer pays: text, not already encoded, held
     whole in memory (a streamed answer goes out as it is made)."""
-    return (is_text_type(response.mimetype) and "Content-Encoding" not in response.headers
-            and not response.direct_passthrough and not response.is_streamed)
+    return (not response.direct_passthrough and is_text_type(response.mimetype)
+            and "Content-Encoding" not in response.headers and not response.is_streamed)
 
 
 def is_text_type(mimetype):
@@ -155,12 +155,19 @@ def is_text_type(mimetype):
 
 def compress_answer(response):
     """Pick the coding the client prefers, and answer in it when the body is
-    large enough; a 304 names the form the client holds."""
-    if not current_app.config["COMPRESSION_ENABLED"] or not is_text(response):
+    large enough; a 304 names the form the client holds. On every answer:
+    the environ and headers are read directly, a few microseconds in all."""
+    config = current_app.config
+    if not config["COMPRESSION_ENABLED"] or not is_text(response):
         return response
-    response.vary.add("Accept-Encoding")
-    coding = negotiate(request.headers.get("Accept-Encoding"))
-    if response.status_code == 200 and is_held_already(response):
+    headers, environ = response.headers, request.environ
+    vary = headers.get("Vary")
+    if not vary:
+        headers["Vary"] = "Accept-Encoding"
+    elif "accept-encoding" not in vary.lower():
+        headers["Vary"] = f"{vary}, Accept-Encoding"
+    coding = negotiate(environ.get("HTTP_ACCEPT_ENCODING"))
+    if response.status_code == 200 and "HTTP_IF_NONE_MATCH" in environ and is_held_already(response):
         response.status_code, response.response = 304, []
     if response.status_code == 304:
         return tag_revalidation(response, coding)
@@ -168,12 +175,12 @@ def compress_answer(response):
         return response
     body = response.encoded_body
     data = body if body is not None else response.get_data()
-    if len(data) < current_app.config["COMPRESSION_MIN_SIZE"]:
+    if len(data) < config["COMPRESSION_MIN_SIZE"]:
         return response
     response.set_data(body.encoded(coding) if body is not None else compress(data, coding, PER_REQUEST[coding]))
-    response.headers["Content-Encoding"] = coding
+    headers["Content-Encoding"] = coding
     # Byte ranges of the plain form would not fit the compressed one.
-    response.headers.pop("Accept-Ranges", None)
+    headers.pop("Accept-Ranges", None)
     etag, weak = response.get_etag()
     if etag:
         response.set_etag(etag + SUFFIXES[coding], weak)
@@ -183,7 +190,7 @@ def compress_answer(response):
 def is_held_already(response):
     """A 200 whose tag the client sent in any coding's form (the view compared
     the plain form only, as werkzeug's make_conditional does)."""
-    if request.method not in ("GET", "HEAD") or "If-None-Match" not in request.headers:
+    if request.method not in ("GET", "HEAD"):
         return False
     etag, _ = response.get_etag()
     return etag is not None and request.if_none_match.contains_weak(etag)
