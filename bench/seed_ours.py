@@ -29,9 +29,9 @@ COMMENT_COLUMNS = (
     "user_agent", "reasons", "created_at", "updated_at", "moderated_at", "moderated_by", "author_key_id",
 )
 ARTICLE_COLUMNS = ("id", "key", "closed", "title", "url", "approved_count", "version", "created_at")
-# Columns the seeded comments leave NULL: no author key (trusted authors are off),
-# no import source.
-LEFT_NULL = {"author_key_id", "source", "source_id"}
+# Columns the seeded comments leave out (NULL): no import source. (Their
+# author_key_id is inserted as NULL: trusted authors are off.)
+LEFT_NULL = {"source", "source_id"}
 COUNT_COLUMNS = ("bucket", "approved", "rejected", "spam")
 # SQLAlchemy's storage format for DateTime on SQLite.
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"

@@ -10,6 +10,7 @@ from .http import CommentApp
 from .importers import commands as import_commands
 from .metrics import init_metrics
 from .security import init_security
+from .services.recent import RecentReads
 from .services.threads import PageCache
 
 
@@ -23,6 +24,7 @@ def create_app(test_config=None, *, instance_path=None):
     init_cors(app)
     init_compression(app)
     app.extensions["page_cache"] = PageCache(app.config["THREAD_CACHE_SIZE"])
+    app.extensions["recent_reads"] = RecentReads(app.config["RECENT_READ_MAX_AGE"], app.config["THREAD_CACHE_SIZE"])
     api.register_blueprints(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(embed.bp)

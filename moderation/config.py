@@ -27,6 +27,10 @@ class Defaults:
     PUBLIC_MAX_AGE = 10
     # Serialised pages this worker keeps, keyed by the article's version in the database.
     THREAD_CACHE_SIZE = 512
+    # Seconds a worker reuses an article's state (version, count, closed) and
+    # a counts answer it read (services/recent.py): how long another worker's
+    # or host's change may take to show. 0 reads them on every request.
+    RECENT_READ_MAX_AGE = 0.05
     # /metrics (Prometheus) answers only `Authorization: Bearer <this>`, at
     # least 16 characters; None (the default) serves no /metrics at all.
     METRICS_TOKEN = None

@@ -104,27 +104,43 @@ def lone_reads():
         yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
-def thread_answer(article_id, *, limit, after, order, cache, is_current):
+def thread_answer(article_id, *, limit, after, order, cache, recent, is_current):
     """A page of an article's threads, or only its ETag when the client's copy
-    is current (is_current(etag)): one indexed row read, and the page's query
-    only when this worker has not built that version of the page yet."""
-    with lone_reads() as connection:
-        state = read_article_state(connection, article_id)
-        etag = f"{state.etag}.{order}.{limit}.{after}"
-        if is_current(etag):
-            return PublicAnswer(etag)
-        # Kept with its compressed forms: each is made once per version of the page.
-        body = cache.get_or_build((article_id, etag), lambda: EncodedBody(orjson.dumps(ThreadPageSchema().dump(
-            list_thread(connection, state, limit=limit, after=after, order=order)))))
-    return PublicAnswer(etag, body)
+    is current (is_current(etag)): the article's state from this worker's
+    recent reads (services.recent) or one indexed row read, and the page's
+    query only when this worker has not built that version of the page yet."""
+    state = recent.get_or_read(("article", article_id), lambda: read_state(article_id))
+    etag = f"{state.etag}.{order}.{limit}.{after}"
+    if is_current(etag):
+        return PublicAnswer(etag)
+    return PublicAnswer(etag, cache.get_or_build((article_id, etag), lambda: build_page(
+        state, limit=limit, after=after, order=order)))
 
 
-def counts_answer(article_ids, *, is_current):
-    """Approved-comment counts of several articles (0 for unknown ones), tagged by content."""
+def read_state(article_id):
     with lone_reads() as connection:
-        body = orjson.dumps({"counts": count_comments(connection, article_ids)})
-    etag = hashlib.blake2b(body, digest_size=12).hexdigest()
-    return PublicAnswer(etag, None if is_current(etag) else body)
+        return read_article_state(connection, article_id)
+
+
+def build_page(state, *, limit, after, order):
+    with lone_reads() as connection:
+        page = list_thread(connection, state, limit=limit, after=after, order=order)
+    # Kept with its compressed forms: each is made once per version of the page.
+    return EncodedBody(orjson.dumps(ThreadPageSchema().dump(page)))
+
+
+def counts_answer(article_ids, *, recent, is_current):
+    """Approved-comment counts of several articles (0 for unknown ones),
+    tagged by content; the same question is answered from this worker's
+    recent reads (services.recent) for a moment."""
+    answer = recent.get_or_read(("counts", tuple(article_ids)), lambda: read_counts(article_ids))
+    return answer if not is_current(answer.etag) else PublicAnswer(answer.etag)
+
+
+def read_counts(article_ids):
+    with lone_reads() as connection:
+        body = EncodedBody(orjson.dumps({"counts": count_comments(connection, article_ids)}))
+    return PublicAnswer(hashlib.blake2b(body, digest_size=12).hexdigest(), body)
 
 
 def read_article_state(connection, article_id):
