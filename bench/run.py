@@ -18,7 +18,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from . import data, report, spy, systems
+from . import data, report, spy, systems, wire
 from .load import Result, run_wrk
 from .scenarios import SCENARIOS, isso_request, ours_request, write_post_bodies
 from .servers import ROOT, CoreWatch, wait_for_quiet_machine, wait_until_idle
@@ -69,6 +69,7 @@ def measured_run(server, everyone, request, connections, args):
 
 RESTARTS = []
 CURVE_POINTS = []
+WIRE = {}
 
 
 def restart_dead(servers):
@@ -135,6 +136,7 @@ def run_main(args, bodies):
                 server.start()
         etags = {name: systems.check_ours(server.base, bodies) for name, server in servers.items() if name != "isso"}
         systems.check_isso(servers["isso"].base, bodies)
+        WIRE.update(wire.measure(servers, bodies))
         results = measure_main(servers, main_requests(servers, bodies, etags), args)
         memory = {name: server.peak_memory_kib() for name, server in servers.items()}
     finally:
@@ -252,7 +254,7 @@ def main(argv=None):
     problems += [f"server restarted: {restart}" for restart in RESTARTS]
     if len(set(digests.values())) > 1:
         problems.append(f"the service's source changed during the run: {digests}")
-    document, raw = report.render(args, results, memory, probe, curve, deployment, elapsed, problems)
+    document, raw = report.render(args, results, memory, probe, curve, deployment, elapsed, problems, WIRE)
     save(document, raw)
     if not args.keep_data:
         shutil.rmtree(WORK, ignore_errors=True)

@@ -31,6 +31,14 @@ class Defaults:
     # a counts answer it read (services/recent.py): how long another worker's
     # or host's change may take to show. 0 reads them on every request.
     RECENT_READ_MAX_AGE = 0.05
+    # /metrics (Prometheus) answers only `Authorization: Bearer <this>`, at
+    # least 16 characters; None (the default) serves no /metrics at all.
+    METRICS_TOKEN = None
+    # Answer gzip or Brotli to clients that accept it (JSON, HTML, scripts,
+    # styles, feeds), for bodies of at least COMPRESSION_MIN_SIZE bytes. Turn
+    # it off only where a proxy in front compresses instead.
+    COMPRESSION_ENABLED = True
+    COMPRESSION_MIN_SIZE = 1024
     # Seconds a SQLite writer waits for the lock before giving up.
     SQLITE_BUSY_TIMEOUT = 30
     # SQLite's fsync policy in WAL mode. FULL syncs the log at every commit, so

@@ -9,6 +9,7 @@ from pathlib import Path
 import rjsmin
 from flask import Blueprint, current_app, render_template, request, url_for
 
+from .compression import EncodedBody
 from .errors import NotFound
 from .openapi import HTML, JAVASCRIPT, documented
 from .services.demo import DEMO_STORIES, DEMO_TITLE, Story
@@ -75,6 +76,7 @@ def script_response(name):
     """A script of static/ for other sites' pages, minified, cacheable for an hour."""
     body = served_script(os.path.join(current_app.static_folder, name))
     response = current_app.response_class(body, mimetype="text/javascript")
+    response.encoded_body = body
     response.set_etag(hashlib.blake2b(body, digest_size=12).hexdigest())
     response.cache_control.public = True
     response.cache_control.max_age = 3600
@@ -85,9 +87,9 @@ def script_response(name):
 
 @cache
 def served_script(path):
-    """A script as served: minified once per process, so that the source
-    keeps its comments and readers download none of them."""
-    return minify(Path(path).read_text(encoding="utf-8")).encode()
+    """A script as served: minified and compressed once per process, so that
+    the source keeps its comments and readers download none of them."""
+    return EncodedBody(minify(Path(path).read_text(encoding="utf-8")).encode())
 
 
 def minify(source):

@@ -54,7 +54,10 @@ DESCRIPTION = """\
 The comment service's HTTP API (contract: API.md). Bodies are JSON unless an
 operation says otherwise; unknown JSON fields are refused with 422. Every
 error, routing ones included, is the `Error` envelope. Moderation operations
-need `Authorization: Bearer <token>` (made with `flask --app wsgi moderators add`)."""
+need `Authorization: Bearer <token>` (made with `flask --app wsgi moderators add`).
+Text answers of 1 KiB or more come gzip- or Brotli-compressed when the
+request's `Accept-Encoding` allows (`Vary: Accept-Encoding`); their `ETag`
+then ends in `-gzip` or `-br`, and `If-None-Match` with any form answers 304."""
 
 
 @dataclass(frozen=True)

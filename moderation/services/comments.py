@@ -8,8 +8,9 @@ from functools import cache
 import sqlalchemy as sa
 
 from .. import rules, sanitize
-from ..errors import CommentsClosed, Duplicate, ValidationFailed
+from ..errors import APIError, CommentsClosed, Duplicate, ValidationFailed
 from ..extensions import db
+from ..metrics import count_submission
 from ..sql import get_or_insert
 from ..models import PATH_SEGMENT, Article, Comment, Status, utcnow
 from ..privacy import EMAIL_KEY_MAX, avatar_key, normalise_email
@@ -22,12 +23,16 @@ from .threads import path_ids
 def submit_comment(article_id, data, *, client, settings):
     """Store a new comment: pending, unless the rules approve it or send it to spam."""
     try:
-        return store_comment(article_id, data, client, settings)
-    except Exception:
+        comment = store_comment(article_id, data, client, settings)
+    except Exception as error:
         # A refused comment leaves nothing behind (not even its article row)
         # and releases SQLite's write lock at once.
         db.session.rollback()
+        if isinstance(error, APIError):
+            count_submission(None)
         raise
+    count_submission(comment.status)
+    return comment
 
 
 @dataclass

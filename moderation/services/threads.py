@@ -13,7 +13,9 @@ import sqlalchemy as sa
 
 from schemas import ThreadPageSchema
 
+from ..compression import EncodedBody
 from ..extensions import db
+from ..metrics import count_page_lookup
 from ..models import PATH_SEGMENT, Article, Comment, Status
 from .closing import CLOSURE_COLUMNS, OPEN, Closure, ClosureFields, closure
 
@@ -77,7 +79,9 @@ class PageCache:
             body = self.pages.get(key)
             if body is not None:
                 self.pages.move_to_end(key)
+                count_page_lookup(is_hit=True)
                 return body
+        count_page_lookup(is_hit=False)
         body = build()
         with self.lock:
             self.pages[key] = body
@@ -125,7 +129,8 @@ def read_state(article_id, close_after_days):
 def build_page(state, *, limit, after, order):
     with lone_reads() as connection:
         page = list_thread(connection, state, limit=limit, after=after, order=order)
-    return orjson.dumps(ThreadPageSchema().dump(page))
+    # Kept with its compressed forms: each is made once per version of the page.
+    return EncodedBody(orjson.dumps(ThreadPageSchema().dump(page)))
 
 
 def counts_answer(article_ids, *, recent, is_current):
@@ -138,7 +143,7 @@ def counts_answer(article_ids, *, recent, is_current):
 
 def read_counts(article_ids):
     with lone_reads() as connection:
-        body = orjson.dumps({"counts": count_comments(connection, article_ids)})
+        body = EncodedBody(orjson.dumps({"counts": count_comments(connection, article_ids)}))
     return PublicAnswer(hashlib.blake2b(body, digest_size=12).hexdigest(), body)
 
 
