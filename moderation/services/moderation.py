@@ -200,12 +200,12 @@ def update_article(article_id, changes, moderator, *, close_after_days):
     if "closed" in changes:
         closed = changes["closed"]
         if closed is None:  # the decision withdrawn: the age rule decides again
-            if update_if(article.id, sa.or_(Article.closed, Article.kept_open), closed=False, kept_open=False):
-                record(moderator, RESET, article.id)
-        # Reopening is a decision too: the age rule no longer closes the article.
-        elif update_if(article.id, sa.or_(Article.closed != closed, Article.kept_open == closed),
-                       closed=closed, kept_open=not closed):
-            record(moderator, CLOSE if closed else REOPEN, article.id)
+            changed = update_if(article.id, sa.or_(Article.closed, Article.kept_open), closed=False, kept_open=False)
+        else:  # reopening is a decision too: the age rule no longer closes the article
+            changed = update_if(article.id, sa.or_(Article.closed != closed, Article.kept_open == closed),
+                                closed=closed, kept_open=not closed)
+        if changed:
+            record(moderator, RESET if closed is None else CLOSE if closed else REOPEN, article.id)
     if "published_at" in changes and update_if(
             article.id, Article.published_at.is_distinct_from(changes["published_at"]),
             published_at=changes["published_at"]):

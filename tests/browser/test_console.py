@@ -146,7 +146,7 @@ def test_a_publication_date_set_in_the_console_closes_an_old_article_by_age(cons
                                              "Publication date changed", "Publication date changed"]
     assert actions.first.get_attribute("title") == "reset_closed"
     page.locator("#mc-lang").select_option("uk")
-    expect(actions.first).to_have_text("Знову закривається за віком")
+    expect(actions.first).to_have_text("Закриття за віком відновлено")
     expect(actions.nth(2)).to_have_text("Дату публікації змінено")
     assert_quiet(page)
 
