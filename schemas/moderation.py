@@ -76,8 +76,9 @@ class LogArgsSchema(PageArgsSchema):
 
     about = fields.String(load_default=None, validate=validate.OneOf(["comments", "articles", "rules"]),
                           metadata={"description": "Only the entries about comments (status changes, "
-                                                   "deletions, erasures), articles (close, reopen) or the "
-                                                   "blocklists (blocks, replaced and edited lists)."})
+                                                   "deletions, erasures), articles (close, reopen, reset_closed, "
+                                                   "set_published_at) or the blocklists (blocks, replaced "
+                                                   "and edited lists)."})
 
 
 BLOCKS = ("email", "ip")
@@ -105,11 +106,13 @@ class BulkActionSchema(StrictSchema):
 class ArticlePatchSchema(StrictSchema):
     """PATCH /api/v1/moderation/articles/{article_id}: either field or both.
     closed: a moderator's close (true) or open (false), which CLOSE_AFTER_DAYS
-    does not override; published_at: when the site published the article,
-    where CLOSE_AFTER_DAYS counts from (null: from its first comment)."""
+    does not override, or null to withdraw it; published_at: when the site
+    published the article, where CLOSE_AFTER_DAYS counts from (null: from its
+    first comment)."""
 
-    closed = StrictBoolean(metadata={"description": "A moderator's close (true) or open (false), which "
-                                                    "CLOSE_AFTER_DAYS never overrides."})
+    closed = StrictBoolean(allow_none=True, metadata={
+        "description": "A moderator's close (true) or open (false), which CLOSE_AFTER_DAYS never overrides. "
+                       "null withdraws either: CLOSE_AFTER_DAYS decides again."})
     published_at = Timestamp(allow_none=True, metadata={
         "description": "When the site published the article, with its offset, 1970 to 9999: CLOSE_AFTER_DAYS "
                        "counts from it. null clears it: the days count from the first comment."})

@@ -141,6 +141,37 @@ def test_a_moderator_closing_wins_over_the_rule(client, make_comment, post_comme
     assert_error(post_comment(), 403, "comments_closed")
 
 
+def test_closed_null_hands_the_article_back_to_the_age_rule(app, client, make_comment, post_comment, moderator):
+    make_comment()
+    patch_article(client, moderator, published_at=rfc3339(datetime.now(UTC) - timedelta(days=DAYS + 1)))
+    patch_article(client, moderator, closed=False)
+    assert post_comment().status_code == 202  # kept open past the deadline
+    answer = patch_article(client, moderator, closed=None)
+    assert answer["closed"] is True and answer["closed_reason"] == "age"
+    assert answer["auto_close"]["counted_from"] == "published_at"
+    assert_error(post_comment(), 403, "comments_closed")
+    with app.app_context():
+        assert db.session.execute(sa.select(Article.closed, Article.kept_open)).one() == (False, False)
+    # Withdrawing nothing changes nothing and logs nothing.
+    etag = listing(client).headers["ETag"]
+    patch_article(client, moderator, closed=None)
+    assert listing(client).headers["ETag"] == etag
+    actions = [row[2] for row in audit_rows(app)]
+    assert actions[-3:] == ["set_published_at", "reopen", "reset_closed"] and actions.count("reset_closed") == 1
+    logged = client.get(f"{API}/log", query_string={"about": "articles"}, headers=moderator).json["entries"]
+    assert [entry["action"] for entry in logged] == ["reset_closed", "reopen", "set_published_at"]
+
+
+def test_closed_null_reopens_an_article_the_rule_leaves_open(app, client, make_comment, post_comment, moderator):
+    make_comment()
+    patch_article(client, moderator, closed=True)
+    assert_error(post_comment(), 403, "comments_closed")
+    answer = patch_article(client, moderator, closed=None, published_at=rfc3339(datetime.now(UTC)))
+    assert answer["closed"] is False and answer["auto_close"]["counted_from"] == "published_at"
+    assert post_comment().status_code == 202
+    assert [row[2] for row in audit_rows(app)][-2:] == ["reset_closed", "set_published_at"]
+
+
 @pytest.mark.parametrize("settings", [{}, {"CLOSE_AFTER_DAYS": 0}])
 def test_the_rule_is_off_by_default_and_at_zero(client, make_comment, moderator, post_comment):
     make_comment()

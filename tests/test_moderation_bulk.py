@@ -223,7 +223,7 @@ def test_closing_an_unknown_article_creates_it(app, client, moderator):
 @pytest.mark.parametrize("path,body,field", [
     (ARTICLE, {"closed": "true"}, "closed"),
     (ARTICLE, {"closed": 1}, "closed"),
-    (ARTICLE, {"closed": None}, "closed"),
+    (ARTICLE, {"closed": "null"}, "closed"),
     (ARTICLE, {}, "_schema"),
     (ARTICLE, {"published_at": "2026-11-25"}, "published_at"),
     (ARTICLE, {"published_at": "2026-11-25T10:00:00"}, "published_at"),  # no offset: whose 10:00?

@@ -115,7 +115,8 @@ def update_article(article_id):
     """Close an article to new comments, reopen it, or set its publication date.
 
     Either field, or both. A moderator's close or open wins over CLOSE_AFTER_DAYS, which counts
-    from the publication date, else from the article's first comment."""
+    from the publication date, else from the article's first comment; `"closed": null` withdraws
+    that decision, so the age rule decides again."""
     article_id = valid_article_id(article_id)
     data = load(ArticlePatchSchema())
     article = moderation.update_article(article_id, data, g.moderator,

@@ -23,6 +23,8 @@ ACTION_STATUSES = {"approve": Status.APPROVED, "reject": Status.REJECTED, "spam"
 # an admin, a data request or retention does).
 STATUS_ACTIONS = {status: action for action, status in ACTION_STATUSES.items()}
 DELETE, ERASE, CLOSE, REOPEN, DATE = "delete", "erase", "close", "reopen", "set_published_at"
+# A moderator's close or reopen withdrawn: the article follows CLOSE_AFTER_DAYS again.
+RESET = "reset_closed"
 # Blocklist edits: what was blocked or replaced, never the entries themselves
 # (addresses are personal data; GET /rules shows the lists as they are).
 BLOCK_EMAIL, BLOCK_NETWORK = "block_email", "block_network"
@@ -31,7 +33,7 @@ REPLACE_LIST = {BlockKind.WORD: "replace_words", BlockKind.EMAIL: "replace_email
 EDIT_LIST = {kind: f"edit_{kind}s" for kind in BlockKind}
 # What the log's entries are about (GET /log?about=); the rest is about comments.
 RULE_ACTIONS = (BLOCK_EMAIL, BLOCK_NETWORK, *REPLACE_LIST.values(), *EDIT_LIST.values())
-ARTICLE_ACTIONS = (CLOSE, REOPEN, DATE)
+ARTICLE_ACTIONS = (CLOSE, REOPEN, RESET, DATE)
 
 
 @dataclass(frozen=True)
@@ -191,15 +193,19 @@ def bulk_action(action, ids, moderator, *, block=()):
 
 
 def update_article(article_id, changes, moderator, *, close_after_days):
-    """Close or reopen an article (either wins over CLOSE_AFTER_DAYS), or set
-    its publication date (None clears it); idempotent."""
+    """Close or reopen an article (either wins over CLOSE_AFTER_DAYS; None
+    withdraws that decision), or set its publication date (None clears it);
+    idempotent."""
     article = ensure_article(article_id)
     if "closed" in changes:
         closed = changes["closed"]
-        # Reopening is a decision too: the age rule no longer closes the article.
-        if update_if(article.id, sa.or_(Article.closed != closed, Article.kept_open == closed),
-                     closed=closed, kept_open=not closed):
-            record(moderator, CLOSE if closed else REOPEN, article.id)
+        if closed is None:  # the decision withdrawn: the age rule decides again
+            changed = update_if(article.id, sa.or_(Article.closed, Article.kept_open), closed=False, kept_open=False)
+        else:  # reopening is a decision too: the age rule no longer closes the article
+            changed = update_if(article.id, sa.or_(Article.closed != closed, Article.kept_open == closed),
+                                closed=closed, kept_open=not closed)
+        if changed:
+            record(moderator, RESET if closed is None else CLOSE if closed else REOPEN, article.id)
     if "published_at" in changes and update_if(
             article.id, Article.published_at.is_distinct_from(changes["published_at"]),
             published_at=changes["published_at"]):
