@@ -26,12 +26,13 @@ ROOT = Path(__file__).resolve().parent.parent
 COMMENT_COLUMNS = (
     "id", "article_id", "parent_id", "thread_id", "path", "depth", "status", "author_name",
     "author_email", "email_key", "author_website", "avatar", "body_text", "body_html", "body_digest", "ip",
-    "user_agent", "reasons", "created_at", "updated_at", "moderated_at", "moderated_by", "author_key_id",
+    "user_agent", "reasons", "created_at", "updated_at", "moderated_at", "moderated_by",
 )
-ARTICLE_COLUMNS = ("id", "key", "closed", "title", "url", "approved_count", "version", "created_at")
-# Columns the seeded comments leave out (NULL): no import source. (Their
-# author_key_id is inserted as NULL: trusted authors are off.)
-LEFT_NULL = {"source", "source_id"}
+ARTICLE_COLUMNS = ("id", "key", "closed", "kept_open", "title", "url", "approved_count", "version", "created_at")
+# Columns the seeded rows leave NULL: comments have no author key (trusted
+# authors are off) and no import source; articles no publication date, and
+# no first-comment time (it matters only with CLOSE_AFTER_DAYS, off here).
+LEFT_NULL = {"author_key_id", "source", "source_id", "published_at", "first_comment_at"}
 COUNT_COLUMNS = ("bucket", "approved", "rejected", "spam")
 # SQLAlchemy's storage format for DateTime on SQLite.
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
@@ -144,7 +145,7 @@ def comment_rows(seeds, article_id, first_id, rendered, db, clock):
             comment_id, article_id, first_id + seed.parent if seed.parent is not None else None,
             int(path[:PATH_SEGMENT]), path, len(path) // PATH_SEGMENT - 1, status.value,
             name, email, email_key, website, avatar, body_text, body_html, digest, "127.0.0.0", "bench-seed",
-            "[]", created, *((created, None, None) if seed.is_pending else (moderated, moderated, "bench")), None,
+            "[]", created, *((created, None, None) if seed.is_pending else (moderated, moderated, "bench")),
         ))
     return rows
 
@@ -165,7 +166,7 @@ def seed(database_url, articles, secret, *, create=False):
         article_rows, rows = [], []
         for seeds in batch:
             pending = sum(seed.is_pending for seed in seeds)
-            article_rows.append((article_id, seeds[0].article, False, None, None, len(seeds) - pending,
+            article_rows.append((article_id, seeds[0].article, False, False, None, None, len(seeds) - pending,
                                  1 + len(seeds) - pending, db.timestamp(clock)))
             counts[article_id % STATUS_BUCKETS]["approved"] += len(seeds) - pending
             rows += comment_rows(seeds, article_id, comment_id, rendered, db, clock)
