@@ -123,10 +123,18 @@ class CommentCreateSchema(StrictSchema):
         body = body.replace("\r\n", "\n").replace("\r", "\n")
         if _BODY_CONTROLS.search(body) or has_surrogate(body):
             raise ValidationError("Must not contain control characters.", "body")
-        body = body.strip()
+        body = trim_body(body)
         if not 1 <= len(body) <= self.body_max_length:
             raise ValidationError(f"Must be 1 to {self.body_max_length} characters.", "body")
         return body
+
+
+def trim_body(body):
+    """API.md "body": leading blank lines and trailing whitespace go, but the
+    first line's indentation stays (Markdown reads it as a code block)."""
+    body = body.rstrip()
+    first_text = len(body) - len(body.lstrip())
+    return body[body.rfind("\n", 0, first_text) + 1:]
 
 
 @functools.lru_cache(maxsize=8)

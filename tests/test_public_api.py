@@ -23,8 +23,8 @@ def test_post_answers_202_with_public_view_and_status(client):
     assert body["author"]["name"] == "Olena"
     assert body["author"]["website"] == "https://olena.example.org"
     assert body["author"]["avatar"] is None  # nothing derived from the email (API.md)
-    assert body["body_html"] == (
-        "<p>Plain text, with *some* <em>allowed</em> markup.</p>\n<p>A second paragraph.</p>"
+    assert body["body_html"] == (  # Markdown, and written HTML under the allow-list
+        "<p>Plain text, with <em>some</em> <em>allowed</em> markup.</p>\n<p>A second paragraph.</p>"
     )
     assert body["created_at"].endswith("Z") and len(body["created_at"]) == 20
 
