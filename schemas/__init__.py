@@ -3,9 +3,9 @@ application package: nothing here imports `moderation`."""
 
 from .base import StrictSchema, validate_article_id
 from .comments import (
-    comment_create_schema, load_article_ids,
-    CommentCreateSchema, CountsArgsSchema, ModerationCommentSchema, PublicCommentSchema,
-    SubmittedCommentSchema, ThreadArgsSchema, ThreadPageSchema,
+    body_schema, comment_create_schema, load_article_ids,
+    CommentCreateSchema, CommentEditSchema, CountsArgsSchema, ModerationCommentSchema, PreviewRequestSchema,
+    PreviewSchema, PublicCommentSchema, SubmittedCommentSchema, ThreadArgsSchema, ThreadPageSchema,
 )
 from .moderation import (
     BlockArgsSchema, RulesEditSchema, RulesSchema,
@@ -15,7 +15,8 @@ from .moderation import (
 )
 
 __all__ = [
-    "comment_create_schema", "load_article_ids",
+    "body_schema", "comment_create_schema", "load_article_ids",
+    "CommentEditSchema", "PreviewRequestSchema", "PreviewSchema",
     "BlockArgsSchema", "RulesEditSchema", "RulesSchema",
     "ArticlePatchSchema", "ArticleStateSchema", "AuditEntrySchema", "AuditLogPageSchema",
     "AuthorExportSchema", "AuthorRequestSchema", "BulkActionSchema", "BulkResultSchema",

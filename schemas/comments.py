@@ -108,7 +108,7 @@ class CommentCreateSchema(StrictSchema):
 
     @post_load
     def normalise(self, data, **_):
-        data["body"] = self.clean_body(data["body"])
+        data["body"] = checked_body(data["body"], self.body_max_length)
         if data["website"]:
             try:
                 data["website"] = normalise_website(data["website"])
@@ -118,15 +118,18 @@ class CommentCreateSchema(StrictSchema):
             data["website"] = None
         return data
 
-    def clean_body(self, body):
-        """Unify line ends, refuse control characters, trim, check the length."""
-        body = body.replace("\r\n", "\n").replace("\r", "\n")
-        if _BODY_CONTROLS.search(body) or has_surrogate(body):
-            raise ValidationError("Must not contain control characters.", "body")
-        body = trim_body(body)
-        if not 1 <= len(body) <= self.body_max_length:
-            raise ValidationError(f"Must be 1 to {self.body_max_length} characters.", "body")
-        return body
+
+
+def checked_body(body, max_length):
+    """A body as stored: line ends unified, control characters refused,
+    trimmed (trim_body), its length checked."""
+    body = body.replace("\r\n", "\n").replace("\r", "\n")
+    if _BODY_CONTROLS.search(body) or has_surrogate(body):
+        raise ValidationError("Must not contain control characters.", "body")
+    body = trim_body(body)
+    if not 1 <= len(body) <= max_length:
+        raise ValidationError(f"Must be 1 to {max_length} characters.", "body")
+    return body
 
 
 def trim_body(body):
@@ -142,6 +145,41 @@ def comment_create_schema(body_max_length):
     """One CommentCreateSchema per body limit: building one costs more than a
     load, and schemas keep no state between loads."""
     return CommentCreateSchema(body_max_length=body_max_length)
+
+
+class CommentBodySchema(StrictSchema):
+    """A comment's text alone, checked as a submission's body is."""
+
+    body = fields.String(required=True)
+
+    def __init__(self, *, body_max_length=10_000, **kwargs):
+        super().__init__(**kwargs)
+        self.body_max_length = body_max_length
+
+    @post_load
+    def normalise(self, data, **_):
+        data["body"] = checked_body(data["body"], self.body_max_length)
+        return data
+
+
+class CommentEditSchema(CommentBodySchema):
+    """PATCH of a comment's text: by its author (with its secret), or by a moderator."""
+
+
+class PreviewRequestSchema(CommentBodySchema):
+    """POST /api/v1/preview: a body to render as a submission would."""
+
+
+class PreviewSchema(Schema):
+    """The body_html a submission of the body would store."""
+
+    body_html = fields.String()
+
+
+@functools.lru_cache(maxsize=8)
+def body_schema(schema_class, body_max_length):
+    """One instance of a CommentBodySchema class per body limit."""
+    return schema_class(body_max_length=body_max_length)
 
 
 class ThreadArgsSchema(Schema):
@@ -180,6 +218,8 @@ class PublicCommentSchema(Schema):
                              metadata={"dumps": AuthorSchema})
     body_html = fields.String()
     created_at = UtcDateTime()
+    # When its text was last edited (by its author or a moderator), or null.
+    edited = UtcDateTime(attribute="edited_at", allow_none=True)
 
 
 class SubmittedCommentSchema(PublicCommentSchema):
@@ -192,12 +232,24 @@ class SubmittedCommentSchema(PublicCommentSchema):
     status = fields.Function(lambda comment: "approved" if comment.is_approved else "pending",
                              metadata={"dumps": {"enum": ["pending", "approved"]}})
     author_key = fields.String(attribute="issued_author_key", metadata={"optional": True})
+    # The secret that edits or deletes it (header X-Comment-Secret) until
+    # editable_until: answered once, to the post; only its hash is stored.
+    edit_secret = fields.String(metadata={"optional": True})
+    editable_until = UtcDateTime()
 
     @post_dump
     def omit_absent_key(self, data, **_):
-        if data.get("author_key") is None:
-            data.pop("author_key", None)
+        for name in ("author_key", "edit_secret"):
+            if data.get(name) is None:
+                data.pop(name, None)
         return data
+
+
+class RevisionSchema(Schema):
+    """A text an edit by its author replaced."""
+
+    body_text = fields.String()
+    replaced_at = UtcDateTime()
 
 
 class ModerationAuthorSchema(AuthorSchema):
@@ -209,7 +261,7 @@ class ModerationCommentSchema(SubmittedCommentSchema):
     no author key: only its hash is stored)."""
 
     class Meta:
-        exclude = ("author_key",)
+        exclude = ("author_key", "edit_secret", "editable_until")
 
     status = fields.String()
     author = fields.Function(lambda comment: SHARED["moderation_author"].dump(comment),
@@ -224,6 +276,11 @@ class ModerationCommentSchema(SubmittedCommentSchema):
     )
     moderated_at = UtcDateTime(allow_none=True)
     moderated_by = fields.String(allow_none=True)
+    # The texts its author's edits replaced, oldest first (looked up only for
+    # an edited comment).
+    revisions = fields.Function(
+        lambda comment: [SHARED["revision"].dump(each) for each in comment.revisions] if comment.edited_at else [],
+        metadata={"dumps": [RevisionSchema]})
 
 
 COUNTS_MAX = 100
@@ -289,5 +346,5 @@ class ThreadPageSchema(Schema):
 SHARED = {
     "author": AuthorSchema(), "submitted_author": SubmittedAuthorSchema(),
     "moderation_author": ModerationAuthorSchema(),
-    "public": PublicCommentSchema(), "placeholder": PlaceholderSchema(),
+    "public": PublicCommentSchema(), "placeholder": PlaceholderSchema(), "revision": RevisionSchema(),
 }

@@ -16,8 +16,10 @@ def test_post_answers_202_with_public_view_and_status(client):
     })
     assert response.status_code == 202
     body = response.json
-    # No author_key: keys are issued only while trusted authors are on.
-    assert set(body) == {"id", "article_id", "parent_id", "depth", "author", "body_html", "created_at", "status"}
+    # No author_key: keys are issued only while trusted authors are on. The
+    # edit secret is answered once, here (tests/test_edits.py).
+    assert set(body) == {"id", "article_id", "parent_id", "depth", "author", "body_html", "created_at", "status",
+                         "edited", "edit_secret", "editable_until"}
     assert body["article_id"] == ARTICLE and body["status"] == "pending"
     assert body["parent_id"] is None and body["depth"] == 0
     assert body["author"]["name"] == "Olena"
