@@ -33,6 +33,9 @@
       tooLong: "Too long (at most {n} characters).", badChars: "Contains characters that are not allowed.",
       badEmail: "Enter a valid email address.", badUrl: "Enter a full http:// or https:// address.",
       notify: "Notify me of replies by email",
+      write: "Write", preview: "Preview", edit: "Edit", remove: "Delete",
+      confirm: "Delete for good?", saveEdit: "Save", cancelEdit: "Cancel", edited: "edited",
+      tooLate: "This comment can no longer be changed.",
     },
     uk: {
       title: "Коментарі", count: { one: "{n} коментар", few: "{n} коментарі", many: "{n} коментарів", other: "{n} коментаря" },
@@ -49,6 +52,9 @@
       required: "Обов’язкове поле.", tooLong: "Забагато символів (максимум {n}).", badChars: "Містить недозволені символи.",
       badEmail: "Введіть дійсну адресу електронної пошти.", badUrl: "Введіть повну адресу з http:// або https://.",
       notify: "Повідомляти про відповіді поштою",
+      write: "Написати", preview: "Переглянути", edit: "Редагувати",
+      remove: "Видалити", confirm: "Видалити назавжди?", saveEdit: "Зберегти", cancelEdit: "Скасувати",
+      edited: "змінено", tooLate: "Коментар уже не можна змінити.",
     },
   };
 
@@ -71,9 +77,10 @@
 .mc-root .mc-comment{display:grid;grid-template-columns:2.5rem 1fr;column-gap:.8rem}.mc-root .mc-comment>*{grid-column:2}
 .mc-root .mc-avatar{grid-area:1/1/4;width:2.5rem;height:2.5rem;border-radius:50%;background:var(--_soft)}
 .mc-root .mc-meta{display:flex;flex-wrap:wrap;align-items:baseline;gap:0 .7rem}.mc-root .mc-name{font-weight:700;color:inherit}
-.mc-root a.mc-name,.mc-root .mc-body a,.mc-root .mc-link{color:var(--_accent)}
+.mc-root a.mc-name,.mc-root .mc-body a,.mc-root .mc-preview a,.mc-root .mc-link{color:var(--_accent)}
 .mc-root .mc-meta time,.mc-root .mc-note,.mc-root .mc-deleted,.mc-root .mc-notice{color:var(--_muted)}
-.mc-root .mc-body{overflow-wrap:anywhere}.mc-root .mc-body p{margin:.35em 0}.mc-root .mc-body pre{overflow:auto}
+.mc-root .mc-body,.mc-root .mc-preview{overflow-wrap:anywhere}.mc-root .mc-body p,.mc-root .mc-preview p{margin:.35em 0}
+.mc-root .mc-body pre{overflow:auto}
 .mc-root .mc-pending{opacity:.6}.mc-root .mc-deleted{margin:0}
 .mc-root .mc-badge{padding:0 .6em;border:1px solid var(--_border);border-radius:1em;font-size:.75em;text-transform:uppercase}
 .mc-root .mc-link,.mc-root .mc-button{font:inherit;font-weight:600;cursor:pointer}
@@ -91,7 +98,9 @@
   background:var(--_bg);color:var(--_fg);font:inherit}
 .mc-root [aria-invalid=true]{border-color:var(--_error)}.mc-root .mc-req,.mc-root .mc-error,.mc-root .mc-bad{color:var(--_error)}
 .mc-root .mc-error{margin:.25rem 0 0}.mc-root .mc-check{display:flex;gap:.5rem;margin:0 0 1rem}.mc-root .mc-status{margin:.75rem 0 0}
-.mc-root .mc-hp{position:absolute;left:-9999px}`;
+.mc-root .mc-hp{position:absolute;left:-9999px}.mc-root .mc-row{display:flex;gap:1rem}
+.mc-root .mc-preview{min-height:6rem;padding:0 .65em;border:1px dashed var(--_border)}.mc-root .mc-editor{margin-left:3.3rem}
+.mc-root .mc-body blockquote,.mc-root .mc-preview blockquote{margin:.35em 0;padding-left:.8em;border-left:3px solid var(--_border)}`;
 
   const instances = new Map();
   let uid = 0;
@@ -195,7 +204,7 @@
     const abort = new AbortController(); // destroy() aborts every listener and request
     const on = (target, type, handler) => target.addEventListener(type, handler, { signal: abort.signal });
     const endpoint = `${config.api}/api/v1/articles/${config.articleId.split("/").map(encodeURIComponent).join("/")}/comments`;
-    const pendingKey = `mc:pending:${config.api}:${config.articleId}`;
+    const [pendingKey, ownKey, touchedKey] = ["pending", "own", "touched"].map((kind) => `mc:${kind}:${config.api}:${config.articleId}`);
     // Signed form token: a post without one is held (abuse rules).
     let formToken = null;
     const renewToken = () => fetch(endpoint.replace(/comments$/, "form-token"), { credentials: "omit", signal: abort.signal })
@@ -232,6 +241,11 @@
       const trap = h("input", { name: "website_url", tabindex: "-1", autocomplete: "off" });
       const submit = h("button", { type: "submit", class: "mc-button", text: t("post") });
       const status = h("p", { class: "mc-status", "aria-live": "polite" });
+      const bodyField = field("body", null, { rows: 6 });
+      const toggle = h("button", { type: "button", class: "mc-link", text: t("preview") }); // Write / Preview
+      const preview = h("div", { class: "mc-preview", hidden: true, "aria-live": "polite" });
+      bodyField.insertBefore(toggle, inputs.body);
+      bodyField.insertBefore(preview, errors.body);
       const el = h("form", { class: "mc-form", novalidate: true, hidden: true, "aria-labelledby": title.id },
         h("div", { class: "mc-head" }, title, cancel),
         h("p", { class: "mc-notice", text: t("notice") }),
@@ -239,12 +253,12 @@
           field("name", "text", { autocomplete: "name" }),
           field("email", "email", { autocomplete: "email" }),
           field("website", "url", { autocomplete: "url" })),
-        field("body", null, { rows: 6 }),
+        bodyField,
         h("div", { class: "mc-hp", "aria-hidden": "true" }, trap),
         h("p", { class: "mc-check" }, remember, h("label", { for: remember.id, text: t("save") })),
         h("p", { class: "mc-check" }, notify, h("label", { for: notify.id, text: t("notify") })),
         h("div", null, submit, status));
-      return { el, inputs, errors, title, cancel, remember, notify, trap, submit, status };
+      return { el, inputs, errors, title, cancel, remember, notify, trap, submit, status, toggle, preview };
     }
 
     function say(target, text, isBad) {
@@ -279,17 +293,62 @@
       const who = /^https?:\/\//i.test(author.website || "")
         ? h("a", { class: "mc-name", href: author.website, rel: "nofollow ugc noopener noreferrer", text: name })
         : h("span", { class: "mc-name", text: name });
-      const body = h("div", { class: "mc-body" });
-      // Sanitised by the server on write (API.md "Body sanitisation"): the file's one HTML sink.
-      body.innerHTML = comment.body_html;
       item.append(h("article", { class: isPending ? "mc-comment mc-pending" : "mc-comment", tabindex: "-1" },
         identicon(author.avatar),
         h("header", { class: "mc-meta" }, who, timeNode(comment.created_at),
+          comment.edited && h("span", { class: "mc-note", text: t("edited") }),
           isPending && h("span", { class: "mc-badge", text: t("pending") })),
-        body,
+        showHtml(h("div", { class: "mc-body" }), comment),
         !isPending && h("button", { type: "button", class: "mc-link", "data-reply": true, "aria-label": t("replyTo", { name }),
-          text: t("reply") })));
+          text: t("reply") }),
+        ownActions(comment.id)));
       return item;
+    }
+
+    // Sanitised by the server on write (API.md "Body sanitisation"), or a preview of that: the file's one HTML sink.
+    function showHtml(el, answer) {
+      el.innerHTML = answer.body_html;
+      return el;
+    }
+
+    // This reader's own comments, [id, {secret, until, text}]: the secret, answered once to the post, edits or
+    // deletes it until then. Kept in the browser only with "Save my name..." ticked, else for this page only.
+    const own = new Map([].concat(readStore(ownKey) ?? []).filter((mine) => Array.isArray(mine) && mine[1]?.until > Date.now()));
+
+    function keepOwn() {
+      for (const [id, mine] of own) if (mine.until <= Date.now()) own.delete(id);
+      writeStore(ownKey, form.remember.checked && own.size ? [...own] : null);
+    }
+
+    // Edit and Delete, while the edit window of one's own comment is open.
+    function ownActions(id) {
+      const left = (own.get(id)?.until ?? 0) - Date.now();
+      if (left <= 0) return null;
+      const bar = h("div", { class: "mc-row" }, h("button", { type: "button", class: "mc-link", "data-edit": true, text: t("edit") }),
+        h("button", { type: "button", class: "mc-link", "data-delete": true, text: t("remove") }));
+      setTimeout(() => bar.remove(), left);
+      return bar;
+    }
+
+    // JSON, never a form: the API refuses cross-site "simple requests" (415); no cookies.
+    // [response, its JSON]; a network failure is a response of status 0.
+    async function send(method, url, body, secret) {
+      const headers = { "Content-Type": "application/json" };
+      if (secret) headers["X-Comment-Secret"] = secret; // a header, never the URL (logs, history)
+      try {
+        const response = await fetch(url, { method, headers, body: body && JSON.stringify(body), credentials: "omit", signal: abort.signal });
+        return [response, await response.json().catch(() => null)];
+      } catch {
+        return [{ status: 0 }, null];
+      }
+    }
+
+    // What went wrong with a preview, an edit or a deletion, in a sentence.
+    function errorText(response, { code, fields } = {}) {
+      if (!response.status) return t("network");
+      if (response.status === 429) return t("rateLater");
+      if (response.status === 403) return t(code === "comments_closed" ? "closed" : "tooLate");
+      return fields?.body ? [].concat(fields.body).join(" ") : t("failed");
     }
 
     // Replies end their parent's thread (flat, depth-first listing); others go where the order puts the newest.
@@ -305,8 +364,8 @@
     }
 
     // A pending copy keeps what the listing shows: never the author key, which only "remember me" keeps.
-    const shown = ({ id, parent_id, depth, author: a, body_html, created_at, savedAt }) =>
-      ({ id, parent_id, depth, author: { name: a?.name, website: a?.website }, body_html, created_at, savedAt });
+    const shown = ({ id, parent_id, depth, author: a, body_html, created_at, edited, savedAt }) =>
+      ({ id, parent_id, depth, author: { name: a?.name, website: a?.website }, body_html, created_at, edited, savedAt });
 
     function readPending() {
       const saved = readStore(pendingKey);
@@ -351,8 +410,9 @@
       const query = new URLSearchParams({ limit: config.limit, order: config.order });
       if (state.cursor) query.set("cursor", state.cursor);
       try {
-        // Own comments pending: revalidate (ETag, mostly a 304) so an approval shows at once.
-        const cache = readPending().length ? "no-cache" : "default";
+        // Own comments pending, or changed a minute ago: revalidate (ETag, mostly a 304) so that an
+        // approval shows at once, and a post, edit or deletion is not hidden by a cached page.
+        const cache = readPending().length || readStore(touchedKey) > Date.now() ? "no-cache" : "default";
         const response = await fetch(`${endpoint}?${query}`, { credentials: "omit", cache, signal: abort.signal });
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
         render(await response.json());
@@ -401,7 +461,8 @@
       const values = Object.fromEntries(FIELDS.map((name) => [name, form.inputs[name].value.trim()]));
       say(form.status, "");
       if (showErrors(validate(values, t))) return;
-      const payload = { name: values.name, email: values.email, body: values.body };
+      // The body as typed: the server trims it, keeping the first line's indentation (Markdown code).
+      const payload = { name: values.name, email: values.email, body: form.inputs.body.value };
       if (values.website) payload.website = values.website;
       if (state.parentId != null) payload.parent_id = state.parentId;
       if (form.trap.value) payload.website_url = form.trap.value; // sent only when a bot filled it
@@ -410,34 +471,89 @@
       const key = readStore(AUTHOR_KEY)?.key; // author key, kept only if "remember me"
       if (key) payload.author_key = key;
       form.submit.disabled = true;
-      try {
-        // JSON, never a form: the API refuses cross-site "simple requests" (415); no cookies.
-        const response = await fetch(endpoint, {
-          method: "POST", credentials: "omit", signal: abort.signal,
-          headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload),
-        });
-        const answer = await response.json().catch(() => null);
-        if (response.ok && answer) posted(answer, response.status === 201, values);
-        else refused(response, answer?.error || {});
-      } catch {
-        if (!abort.signal.aborted) say(form.status, t("network"), true);
-      } finally {
-        form.submit.disabled = false;
-      }
+      const [response, answer] = await send("POST", endpoint, payload);
+      form.submit.disabled = false;
+      if (response.ok && answer) posted(answer, response.status === 201, payload);
+      else if (!response.status) abort.signal.aborted || say(form.status, t("network"), true);
+      else refused(response, answer?.error || {});
     }
 
     // 202: shown greyed in this browser only, until listed as approved. 201: shown as usual.
-    function posted(comment, isApproved, { name, email, website }) {
+    function posted(comment, isApproved, { name, email, website, body }) {
       if (form.remember.checked) writeStore(AUTHOR_KEY, { name, email, website, key: comment.author_key || readStore(AUTHOR_KEY)?.key });
       renewToken();
-      if (!isApproved) writeStore(pendingKey, [...readPending(), shown({ ...comment, savedAt: Date.now() })]);
+      if (comment.edit_secret) own.set(comment.id, { secret: comment.edit_secret, until: Date.parse(comment.editable_until), text: body });
+      keepOwn();
+      keepPending(comment, !isApproved);
       const node = commentNode(comment, !isApproved);
       moveForm(null);
       insertNew(node, comment.parent_id);
       if (isApproved) showCount(state.total + 1);
       form.inputs.body.value = "";
+      showPreview(false);
       say(form.status, t(isApproved ? "published" : "held"));
       node.firstChild.focus();
+    }
+
+    // The pending copies kept in this browser, with this comment (re)placed, or dropped.
+    function keepPending(comment, isPending) {
+      const rest = readPending().filter((c) => c.id !== comment.id);
+      writeStore(pendingKey, isPending ? [...rest, shown({ ...comment, savedAt: Date.now() })] : rest.length ? rest : null);
+      writeStore(touchedKey, Date.now() + 6e4);
+    }
+
+    // Write / Preview: the preview is what the server would store (POST /api/v1/preview).
+    async function showPreview(isOn) {
+      form.toggle.textContent = t(isOn ? "write" : "preview");
+      form.inputs.body.hidden = isOn;
+      form.preview.hidden = !isOn;
+      const body = form.inputs.body.value;
+      if (!isOn || !body.trim()) return say(form.preview, "");
+      const [response, answer] = await send("POST", `${config.api}/api/v1/preview`, { body });
+      if (response.ok && answer) showHtml(form.preview, answer).classList.remove("mc-bad");
+      else say(form.preview, errorText(response, answer?.error), true);
+    }
+
+    // An edit is screened again: an approved comment that a rule holds goes back to pending.
+    function openEditor(item) {
+      const id = +item.dataset.id, mine = own.get(id), open = item.querySelector(".mc-editor textarea");
+      if (open) return open.focus();
+      const box = h("textarea", { rows: 5, "aria-label": t("body") });
+      const status = h("p", { class: "mc-error", "aria-live": "polite" });
+      const editor = h("form", { class: "mc-editor" }, h("p", { class: "mc-field" }, box),
+        h("div", { class: "mc-row" }, h("button", { class: "mc-button", text: t("saveEdit") }),
+          h("button", { type: "button", class: "mc-link", "data-close": true, text: t("cancelEdit") })), status);
+      box.value = mine.text ?? "";
+      on(editor, "click", (event) => "close" in event.target.dataset && editor.remove());
+      on(editor, "submit", async (event) => {
+        event.preventDefault();
+        const [response, answer] = await send("PATCH", `${endpoint}/${id}`, { body: box.value }, mine.secret);
+        if (!response.ok || !answer) return say(status, errorText(response, answer?.error), true);
+        mine.text = box.value;
+        keepOwn();
+        const isPending = answer.status !== "approved", node = commentNode(answer, isPending);
+        if (isPending && !item.querySelector(".mc-pending")) showCount(state.total - 1);
+        keepPending(answer, isPending);
+        item.replaceWith(node);
+        node.firstChild.focus();
+      });
+      item.querySelector(".mc-comment").after(editor); // not inside: a pending comment is drawn faded
+      box.focus();
+    }
+
+    // Two clicks (no dialog): the first asks, the second deletes. Replies keep their place under "[deleted]".
+    async function removeOwn(item, button) {
+      if (!("armed" in button.dataset)) return setAttrs(button, { "data-armed": true, text: t("confirm") });
+      const id = +item.dataset.id, depth = +item.dataset.depth, next = item.nextElementSibling;
+      const [response, answer] = await send("DELETE", `${endpoint}/${id}`, null, own.get(id)?.secret);
+      if (!response.ok) return say(note, errorText(response, answer?.error), true);
+      own.delete(id);
+      keepOwn();
+      keepPending({ id }, false);
+      if (!item.querySelector(".mc-pending")) showCount(state.total - 1);
+      nodes.delete(id);
+      if (next && +next.dataset.depth > depth) item.replaceWith(commentNode({ id, depth, deleted: true }));
+      else item.remove();
     }
 
     function refused(response, { code, fields }) {
@@ -465,12 +581,21 @@
     }
 
     on(form.el, "submit", submit);
-    on(form.remember, "change", () => form.remember.checked || writeStore(AUTHOR_KEY, null));
+    // Unticking "Save my name..." forgets the author key and every kept edit secret.
+    on(form.remember, "change", () => {
+      if (form.remember.checked) return keepOwn();
+      writeStore(AUTHOR_KEY, null);
+      try { Object.keys(localStorage).filter((key) => key.startsWith("mc:own:")).forEach((key) => localStorage.removeItem(key)); } catch { /* see readStore */ }
+    });
+    on(form.toggle, "click", () => showPreview(form.preview.hidden));
     on(form.cancel, "click", () => { moveForm(null); state.opener.focus(); });
     on(more, "click", loadPage);
     on(list, "click", (event) => {
-      const button = event.target.closest("[data-reply]");
-      if (button) openReply(button);
+      const button = event.target.closest("button"), item = button?.closest(".mc-item");
+      if (!item) return;
+      if ("reply" in button.dataset) openReply(button);
+      else if ("edit" in button.dataset) openEditor(item);
+      else if ("delete" in button.dataset) removeOwn(item, button);
     });
     restoreAuthor();
     renewToken();

@@ -85,8 +85,10 @@ def test_the_author_key_is_kept_only_when_the_reader_asks(page, service, second_
     assert "mc:author" not in storage
     [copy] = next(value for key, value in storage.items() if key.startswith("mc:pending:"))
     # The greyed copy shown until approval holds what the listing would show, nothing private.
-    assert set(copy) == {"id", "parent_id", "depth", "author", "body_html", "created_at", "savedAt"}
+    assert set(copy) == {"id", "parent_id", "depth", "author", "body_html", "created_at", "edited", "savedAt"}
     assert copy["author"] == {"name": "Olena", "website": None}
+    # Its edit secret stays in this page alone.
+    assert not any(key.startswith("mc:own:") for key in storage)
 
     page.locator("input[id$=-save]").check()
     fill(page, body="A second comment, remembered.")
@@ -209,6 +211,7 @@ def test_posting_with_the_keyboard_alone(page, service, second_origin, article):
     page.keyboard.press("Tab")
     page.keyboard.type("kateryna@example.org")
     page.keyboard.press("Tab")  # website, optional
+    page.keyboard.press("Tab")  # Preview
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.name") == "body"
     page.keyboard.type("Typed without a mouse.")
