@@ -2,10 +2,11 @@
 application package: nothing here imports `moderation`."""
 
 from .base import StrictSchema, validate_article_id
+from .bodies import CommentEditSchema, PreviewRequestSchema, PreviewSchema, body_schema
 from .comments import (
-    body_schema, comment_create_schema, load_article_ids,
-    CommentCreateSchema, CommentEditSchema, CountsArgsSchema, ModerationCommentSchema, PreviewRequestSchema,
-    PreviewSchema, PublicCommentSchema, SubmittedCommentSchema, ThreadArgsSchema, ThreadPageSchema,
+    comment_create_schema, load_article_ids,
+    CommentCreateSchema, CountsArgsSchema, ModerationCommentSchema, PublicCommentSchema,
+    SubmittedCommentSchema, ThreadArgsSchema, ThreadPageSchema,
 )
 from .moderation import (
     BlockArgsSchema, RulesEditSchema, RulesSchema,

@@ -11,8 +11,9 @@ from marshmallow import (
 
 from .base import (
     Cursor, SingleLineText, StrictInteger, StrictSchema, TrimmedString, UtcDateTime,
-    find_categories, has_surrogate, renders_blank, validate_article_id,
+    find_categories, renders_blank, validate_article_id,
 )
+from .bodies import BODY_DESCRIPTION, checked_body
 
 NAME_MAX = 80
 EMAIL_MAX, EMAIL_LOCAL_MAX = 254, 64
@@ -28,8 +29,7 @@ EMAIL_PATTERN = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
 HOST_PATTERN = re.compile(r"^(?:[\w.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
 # Characters percent-encoded in a website's path and query (API.md "website").
 _UNSAFE_URL_CHARS = re.compile(r"[\s\"'<>`]")
-# Body characters refused rather than dropped: C0 and C1 controls but TAB and LF.
-_BODY_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
 
 
 def normalise_website(value):
@@ -76,7 +76,7 @@ class CommentCreateSchema(StrictSchema):
 
     name = SingleLineText(required=True, validate=validate.Length(1, NAME_MAX))
     email = EmailAddress(required=True)
-    body = fields.String(required=True)
+    body = fields.String(required=True, metadata={"description": BODY_DESCRIPTION})
     website = TrimmedString(load_default=None, allow_none=True)
     parent_id = StrictInteger(load_default=None, allow_none=True)
     # Abuse protection (the widget fills these): the key this browser was
@@ -120,66 +120,11 @@ class CommentCreateSchema(StrictSchema):
 
 
 
-def checked_body(body, max_length):
-    """A body as stored: line ends unified, control characters refused,
-    trimmed (trim_body), its length checked."""
-    body = body.replace("\r\n", "\n").replace("\r", "\n")
-    if _BODY_CONTROLS.search(body) or has_surrogate(body):
-        raise ValidationError("Must not contain control characters.", "body")
-    body = trim_body(body)
-    if not 1 <= len(body) <= max_length:
-        raise ValidationError(f"Must be 1 to {max_length} characters.", "body")
-    return body
-
-
-def trim_body(body):
-    """API.md "body": leading blank lines and trailing whitespace go, but the
-    first line's indentation stays (Markdown reads it as a code block)."""
-    body = body.rstrip()
-    first_text = len(body) - len(body.lstrip())
-    return body[body.rfind("\n", 0, first_text) + 1:]
-
-
 @functools.lru_cache(maxsize=8)
 def comment_create_schema(body_max_length):
     """One CommentCreateSchema per body limit: building one costs more than a
     load, and schemas keep no state between loads."""
     return CommentCreateSchema(body_max_length=body_max_length)
-
-
-class CommentBodySchema(StrictSchema):
-    """A comment's text alone, checked as a submission's body is."""
-
-    body = fields.String(required=True)
-
-    def __init__(self, *, body_max_length=10_000, **kwargs):
-        super().__init__(**kwargs)
-        self.body_max_length = body_max_length
-
-    @post_load
-    def normalise(self, data, **_):
-        data["body"] = checked_body(data["body"], self.body_max_length)
-        return data
-
-
-class CommentEditSchema(CommentBodySchema):
-    """PATCH of a comment's text: by its author (with its secret), or by a moderator."""
-
-
-class PreviewRequestSchema(CommentBodySchema):
-    """POST /api/v1/preview: a body to render as a submission would."""
-
-
-class PreviewSchema(Schema):
-    """The body_html a submission of the body would store."""
-
-    body_html = fields.String()
-
-
-@functools.lru_cache(maxsize=8)
-def body_schema(schema_class, body_max_length):
-    """One instance of a CommentBodySchema class per body limit."""
-    return schema_class(body_max_length=body_max_length)
 
 
 class ThreadArgsSchema(Schema):

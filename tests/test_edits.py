@@ -86,6 +86,13 @@ def test_an_author_edits_within_the_window(app, client, approved, moderator):
 def test_an_unedited_comment_says_so(client, approved):
     approved()
     assert listing(client).json["comments"][0]["edited"] is None
+    assert '<span class="muted">edited</span>' not in client.get(f"/embed/{ARTICLE}").get_data(as_text=True)
+
+
+def test_the_page_without_javascript_says_edited_too(client, approved):
+    edit(client, approved(body="Frist."), "First.")
+    page = client.get(f"/embed/{ARTICLE}").get_data(as_text=True)
+    assert "<p>First.</p>" in page and '<span class="muted">edited</span>' in page
 
 
 @pytest.mark.parametrize("secret", ["", "not-the-secret", "x" * 43])
