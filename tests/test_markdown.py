@@ -2,6 +2,8 @@
 construct, links from Markdown under the rules of written links, and the
 budgets past which Markdown is shown as written."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from moderation.markdown import MAX_BLOCK_DEPTH, MAX_BRACKETS, MAX_DELIMITERS, MAX_LINES
@@ -72,6 +74,38 @@ def test_markdown(text, expected):
     assert_safe(html)
 
 
+MARKDOWN_XSS = [
+    ("[x](javascript:alert(1))", p(link("x"))),
+    ("[x](  JaVaScRiPt:alert(1)  )", p(link("x"))),
+    ("[x](&#106;avascript:alert(1))", p(link("x"))),
+    ("[x](java\\script:alert(1))", p(link("x"))),
+    ("[x](data:text/html,<script>alert(1)</script>)", p(link("x"))),
+    ("[x][r]\n\n[r]: javascript:alert(1)", p(link("x"))),
+    ("<javascript:alert(1)>", p(link("javascript:alert(1)"))),
+    ("![x](javascript:alert(1))", p("!" + link("x"))),
+    ("[<img src=x onerror=alert(1)>](https://a.example/)",
+     p(link("&lt;img src=x onerror=alert(1)&gt;", "https://a.example/"))),
+    ('[x](https://a.example/ "\\" onmouseover=alert(1) x=\\"")',
+     p('<a href="https://a.example/" title="&quot; onmouseover=alert(1) x=&quot;" '
+       'rel="nofollow ugc noopener noreferrer">x</a>')),
+    ('[x](https://a.example/"onmouseover="alert(1))',
+     p("<a href='https://a.example/\"onmouseover=\"alert(1)' rel=\"nofollow ugc noopener noreferrer\">x</a>")),
+    ("`<script>alert(1)</script>`", p("<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>")),
+    ("**<svg onload=alert(1)>**", p("<strong>&lt;svg onload=alert(1)&gt;</strong>")),
+    ("> <iframe src=javascript:alert(1)>", "<blockquote><p>&lt;iframe src=javascript:alert(1)&gt;</p></blockquote>"),
+    ("```\n</code></pre><script>alert(1)</script>\n```",
+     "<pre><code>&lt;/code&gt;&lt;/pre&gt;&lt;script&gt;alert(1)&lt;/script&gt;\n</code></pre>"),
+    ('<a href="[x](javascript:alert(1))">y</a>', p(link("y"))),
+]
+
+
+@pytest.mark.parametrize("text,expected", MARKDOWN_XSS)
+def test_markdown_cannot_smuggle_script(text, expected):
+    html = render_body(text)
+    assert html == expected
+    assert_safe(html)
+
+
 # In Markdown a backslash escapes the next character: `evil.example\@good.example`
 # is an address at good.example, where a written link would lose its href.
 @pytest.mark.parametrize("href", [href for href in JAVASCRIPT_HREFS if "\\" not in href])
@@ -136,3 +170,12 @@ def test_markdown_elements_share_the_tag_budget():
 def test_written_tags_are_closed_with_their_paragraph():
     html = render_body("<b><i>open\n\n" * 3 + "end")
     assert html == "\n".join([p("<b><i>open</i></b>")] * 3 + [p("end")])
+
+
+def test_threads_render_at_once_as_one_does_alone():
+    # One parser serves every thread of a worker (gunicorn gthread): parsing
+    # keeps its state per call, never on the shared instance.
+    bodies = [text for text, _ in MARKDOWN_CASES] * 20
+    expected = [render_body(body) for body in bodies]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(render_body, bodies)) == expected
