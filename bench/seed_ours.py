@@ -30,9 +30,9 @@ COMMENT_COLUMNS = (
 )
 ARTICLE_COLUMNS = ("id", "key", "closed", "kept_open", "title", "url", "approved_count", "version", "created_at")
 # Columns the seeded rows leave NULL: comments have no author key (trusted
-# authors are off) and no import source; articles no publication date, and
-# no first-comment time (it matters only with CLOSE_AFTER_DAYS, off here).
-LEFT_NULL = {"author_key_id", "source", "source_id", "published_at", "first_comment_at"}
+# authors are off), no import source, no edit secret and no edit; articles no
+# publication date and no first-comment time (the age rule is off here).
+LEFT_NULL = {"author_key_id", "source", "source_id", "edit_secret_hash", "edited_at", "published_at", "first_comment_at"}
 COUNT_COLUMNS = ("bucket", "approved", "rejected", "spam")
 # SQLAlchemy's storage format for DateTime on SQLite.
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"

@@ -76,8 +76,12 @@ class Defaults:
     # hosts share counts through redis://host:6379/0. (memory:// would count
     # per worker: with two workers, twice the limit gets through.)
     RATELIMIT_STORAGE_URI = None
-    # Comments per client address (an IPv6 client by its /64).
+    # Comments per client address (an IPv6 client by its /64); an author's
+    # edits and deletions of their own comments count against it too.
     RATELIMIT_POST = "5/minute;50/day"
+    # Previews (POST /api/v1/preview) per client address: a reader may look
+    # at a comment several times before posting it.
+    RATELIMIT_PREVIEW = "30/minute;300/day"
     # Public reads per client address.
     RATELIMIT_READ = "300/minute"
     # Moderation calls per token.
@@ -94,6 +98,9 @@ class Defaults:
     # The same body from the same author on the same article within this many
     # seconds is refused with 409 duplicate.
     DUPLICATE_WINDOW = 24 * 60 * 60
+    # Seconds after posting during which an author may edit or delete their
+    # comment with the secret the post was answered with.
+    EDIT_WINDOW = 15 * 60
     # Trusted returning authors: a comment carrying the author_key its browser
     # was given, from an address with this many approved comments and none
     # marked spam, is approved at once. Off by default.

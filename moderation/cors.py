@@ -13,7 +13,7 @@ from .extensions import limiter
 ORIGIN_PATTERN = re.compile(r"^https?://(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$")
 PREFLIGHT_MAX_AGE = 600
 EXPOSED = ["Retry-After", "ETag"]
-PUBLIC_PATHS = (r"/api/v1/articles/.*", r"/api/v1/counts")
+PUBLIC_PATHS = (r"/api/v1/articles/.*", r"/api/v1/counts", r"/api/v1/preview")
 MODERATION_PATHS = r"/api/v1/moderation/.*"
 
 
@@ -41,7 +41,9 @@ def init_cors(app):
     add the headers; never "*", never credentials."""
     app.extensions["origins"] = {setting: normalise_origins(app.config[setting], setting)
                                  for setting in ("ALLOWED_ORIGINS", "MODERATION_ORIGINS")}
-    public = resource(allowed_origins(app, "ALLOWED_ORIGINS"), ["GET", "POST"], ["Content-Type"])
+    # PATCH and DELETE, with X-Comment-Secret: an author's edits of their own comments.
+    public = resource(allowed_origins(app, "ALLOWED_ORIGINS"), ["GET", "POST", "PATCH", "DELETE"],
+                      ["Content-Type", "X-Comment-Secret"])
     moderation = resource(allowed_origins(app, "MODERATION_ORIGINS"),
                           ["GET", "POST", "PUT", "PATCH", "DELETE"], ["Authorization", "Content-Type"])
     app.after_request(vary_on_origin)  # runs after Flask-CORS's hook (Flask runs them in reverse)

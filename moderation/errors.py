@@ -48,6 +48,10 @@ class Forbidden(APIError):
     status, code, message = 403, "forbidden", "Your role does not allow this action."
 
 
+class EditWindowClosed(APIError):
+    status, code, message = 403, "edit_window_closed", "This comment can no longer be edited or deleted."
+
+
 class NotFound(APIError):
     status, code, message = 404, "not_found", "Nothing was found here."
 

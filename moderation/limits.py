@@ -50,6 +50,10 @@ def post_limit():
     return current_app.config["RATELIMIT_POST"]
 
 
+def preview_limit():
+    return current_app.config["RATELIMIT_PREVIEW"]
+
+
 def read_limit():
     return current_app.config["RATELIMIT_READ"]
 

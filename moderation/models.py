@@ -139,8 +139,16 @@ class Comment(db.Model):
     # its id there; both null for comments posted here.
     source: Mapped[str | None] = mapped_column(sa.String(16))
     source_id: Mapped[str | None] = mapped_column(sa.String(255))
+    # SHA-256 of the secret its author was answered once, which lets them edit
+    # or delete it within EDIT_WINDOW; null for comments posted without one.
+    edit_secret_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    # When its text was last edited, by its author or a moderator (public).
+    edited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     article: Mapped[Article] = relationship(lazy="joined", innerjoin=True)
+    # Read only for comments with edited_at (ModerationCommentSchema): most
+    # have none, and a page of them costs no query more.
+    revisions: Mapped[list["Revision"]] = relationship(order_by="Revision.id", viewonly=True)
 
     @property
     def article_id(self):
@@ -149,6 +157,18 @@ class Comment(db.Model):
     @property
     def is_approved(self):
         return self.status == Status.APPROVED
+
+
+class Revision(db.Model):
+    """A text its author's edit replaced, kept for moderators (a moderator's
+    edit, which may redact, keeps none and drops these)."""
+
+    __tablename__ = "comment_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    body_text: Mapped[str] = mapped_column(sa.Text)
+    replaced_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 # Rows of status_counts. Only the sum over all rows means anything: changing

@@ -14,11 +14,12 @@ from bleach.html5lib_shim import Filter
 from bleach.linkifier import TLDS
 from bleach.sanitizer import Cleaner
 
+from .markdown import render_markdown
+from .markup import ALLOWED_TAGS, MAX_TAGS, TagBudget, from_parser_text, prepare, without_controls
 from .paragraphs import ParagraphFilter, text_token
 
-# Allow-lists, copied from the contract.
-ALLOWED_TAGS = frozenset({"a", "abbr", "b", "blockquote", "br", "code", "del", "em", "i",
-                          "li", "ol", "p", "pre", "q", "s", "strong", "ul"})
+__all__ = ["ALLOWED_TAGS", "MAX_FOUND_LINKS", "MAX_TAGS", "clean_html", "render_body"]
+
 LINK_ATTRIBUTES = frozenset({"href", "title"})
 ABBR_ATTRIBUTES = frozenset({"title"})
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
@@ -26,31 +27,9 @@ LINK_REL = "nofollow ugc noopener noreferrer"
 
 _ATTRIBUTES = {"a": LINK_ATTRIBUTES, "abbr": ABBR_ATTRIBUTES}
 _NO_LINKIFY = frozenset({"a", "pre", "code"})
-# Threat: a body of nothing but tags. The HTML parser's work grows faster than
-# their number, so tags past this many are shown as text; no real comment has them.
-MAX_TAGS = 500
-# Likewise for URLs in text: past this many they stay text (a link costs the
-# serialiser a few tokens; the links rule holds such a comment anyway).
+# URLs in text past this many stay text (a link costs the serialiser a few
+# tokens; the links rule holds such a comment anyway).
 MAX_FOUND_LINKS = 200
-
-# The input schema refuses C0/C1 controls, but stay safe if handed them anyway;
-# lone surrogates would break the UTF-8 response later.
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-# How text crosses the HTML parser: its "<" and "&" as two private-use
-# characters, and those two and the escape character itself, should a body
-# hold them, as the escape character and a letter. (The parser costs a
-# token per "&lt;", and an error per raw "<" that grows with the body.)
-_LT, _AMP, _ESC = "\ue000", "\ue001", "\ue002"
-_TO_PARSER = {ord("<"): _LT, ord("&"): _AMP, ord(_LT): _ESC + "l", ord(_AMP): _ESC + "a", ord(_ESC): _ESC + "e"}
-_FROM_PARSER = {_LT: "<", _AMP: "&", _ESC + "l": _LT, _ESC + "a": _AMP, _ESC + "e": _ESC}
-_PARSER_CODE = re.compile(f"{_ESC}[lae]|[{_LT}{_AMP}]")
-
-# Only a "<" that opens a well-formed allowed tag stays markup: `if (a<b && c>d)` would
-# otherwise become a <b> element, and `<!--` or CDATA would make text vanish.
-_WS = r"[ \t\n\r\f]"
-_NAMES = "|".join(sorted(ALLOWED_TAGS))
-_ATTR = rf"""{_WS}+[A-Za-z][\w.:-]*{_WS}*={_WS}*(?:"[^"]*"|'[^']*'|[^ \t\n\r\f"'=<>`]+)"""
-_TAG = re.compile(rf"<(?:(?:{_NAMES})(?:{_ATTR})*{_WS}*/?|/(?:{_NAMES}){_WS}*)>", re.I)
 
 # A bare URL: found by one pass of this expression, linear in the text's length
 # (bleach's own finder backtracks: a 10,000-character "a.b-a.b-..." took seconds).
@@ -84,34 +63,14 @@ _INVISIBLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u316
 
 
 def render_body(text: str) -> str:
-    """Sanitise a comment body into HTML: allow-listed markup, links, paragraphs."""
-    return _clean(_prepare(text), paragraphs=True)
+    """Render a comment body (Markdown, with allow-listed HTML) into its
+    sanitised HTML: allow-listed markup, links, paragraphs."""
+    return _clean(render_markdown(without_controls(text)), paragraphs=True)
 
 
 def clean_html(html_text: str) -> str:
-    """Run the allow-list cleaner alone (no paragraphs); render_body output is a fixed point."""
-    return _clean(_prepare(html_text), paragraphs=False)
-
-
-def _prepare(text):
-    """The body as the parser reads it: allow-listed tags as written (the first
-    MAX_TAGS), and between them text as a reader sees it (character references
-    decoded), its "<" and "&" in private-use code (_TO_PARSER). The parser then sees one
-    run of plain text where it would see a token per "&lt;": its work stays
-    linear in the body's length."""
-    text = _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    pieces, end = [], 0
-    for count, match in enumerate(_TAG.finditer(text)):
-        if count == MAX_TAGS:
-            break
-        pieces += [_astext_token(text[end:match.start()]), match[0]]
-        end = match.end()
-    pieces.append(_astext_token(text[end:]))
-    return "".join(pieces)
-
-
-def _astext_token(text):
-    return _CONTROLS.sub("", html.unescape(text)).translate(_TO_PARSER)
+    """Run the allow-list cleaner alone (no Markdown, no paragraphs); render_body output is a fixed point."""
+    return _clean(prepare(without_controls(html_text), TagBudget()), paragraphs=False)
 
 
 def _clean(text, *, paragraphs):
@@ -147,7 +106,7 @@ class _LinkFilter(Filter):
             if name in _NO_LINKIFY and kind in ("StartTag", "EndTag"):
                 skipping += 1 if kind == "StartTag" else -1
             elif kind == "Characters":
-                text = _PARSER_CODE.sub(lambda code: _FROM_PARSER[code[0]], token["data"])
+                text = from_parser_text(token["data"])
                 yield from [text_token(text)] if skipping else self.linkify(text)
                 continue
             yield token

@@ -2,6 +2,7 @@
 application package: nothing here imports `moderation`."""
 
 from .base import StrictSchema, validate_article_id
+from .bodies import CommentEditSchema, PreviewRequestSchema, PreviewSchema, body_schema
 from .comments import (
     comment_create_schema, load_article_ids,
     CommentCreateSchema, CountsArgsSchema, ModerationCommentSchema, PublicCommentSchema,
@@ -15,7 +16,8 @@ from .moderation import (
 )
 
 __all__ = [
-    "comment_create_schema", "load_article_ids",
+    "body_schema", "comment_create_schema", "load_article_ids",
+    "CommentEditSchema", "PreviewRequestSchema", "PreviewSchema",
     "BlockArgsSchema", "RulesEditSchema", "RulesSchema",
     "ArticlePatchSchema", "ArticleStateSchema", "AuditEntrySchema", "AuditLogPageSchema",
     "AuthorExportSchema", "AuthorRequestSchema", "BulkActionSchema", "BulkResultSchema",

@@ -11,8 +11,9 @@ from marshmallow import (
 
 from .base import (
     Cursor, SingleLineText, StrictInteger, StrictSchema, TrimmedString, UtcDateTime,
-    find_categories, has_surrogate, renders_blank, validate_article_id,
+    find_categories, renders_blank, validate_article_id,
 )
+from .bodies import BODY_DESCRIPTION, checked_body
 
 NAME_MAX = 80
 EMAIL_MAX, EMAIL_LOCAL_MAX = 254, 64
@@ -28,8 +29,7 @@ EMAIL_PATTERN = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
 HOST_PATTERN = re.compile(r"^(?:[\w.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
 # Characters percent-encoded in a website's path and query (API.md "website").
 _UNSAFE_URL_CHARS = re.compile(r"[\s\"'<>`]")
-# Body characters refused rather than dropped: C0 and C1 controls but TAB and LF.
-_BODY_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
 
 
 def normalise_website(value):
@@ -76,7 +76,7 @@ class CommentCreateSchema(StrictSchema):
 
     name = SingleLineText(required=True, validate=validate.Length(1, NAME_MAX))
     email = EmailAddress(required=True)
-    body = fields.String(required=True)
+    body = fields.String(required=True, metadata={"description": BODY_DESCRIPTION})
     website = TrimmedString(load_default=None, allow_none=True)
     parent_id = StrictInteger(load_default=None, allow_none=True)
     # Abuse protection (the widget fills these): the key this browser was
@@ -108,7 +108,7 @@ class CommentCreateSchema(StrictSchema):
 
     @post_load
     def normalise(self, data, **_):
-        data["body"] = self.clean_body(data["body"])
+        data["body"] = checked_body(data["body"], self.body_max_length)
         if data["website"]:
             try:
                 data["website"] = normalise_website(data["website"])
@@ -118,15 +118,6 @@ class CommentCreateSchema(StrictSchema):
             data["website"] = None
         return data
 
-    def clean_body(self, body):
-        """Unify line ends, refuse control characters, trim, check the length."""
-        body = body.replace("\r\n", "\n").replace("\r", "\n")
-        if _BODY_CONTROLS.search(body) or has_surrogate(body):
-            raise ValidationError("Must not contain control characters.", "body")
-        body = body.strip()
-        if not 1 <= len(body) <= self.body_max_length:
-            raise ValidationError(f"Must be 1 to {self.body_max_length} characters.", "body")
-        return body
 
 
 @functools.lru_cache(maxsize=8)
@@ -172,6 +163,8 @@ class PublicCommentSchema(Schema):
                              metadata={"dumps": AuthorSchema})
     body_html = fields.String()
     created_at = UtcDateTime()
+    # When its text was last edited (by its author or a moderator), or null.
+    edited = UtcDateTime(attribute="edited_at", allow_none=True)
 
 
 class SubmittedCommentSchema(PublicCommentSchema):
@@ -184,12 +177,24 @@ class SubmittedCommentSchema(PublicCommentSchema):
     status = fields.Function(lambda comment: "approved" if comment.is_approved else "pending",
                              metadata={"dumps": {"enum": ["pending", "approved"]}})
     author_key = fields.String(attribute="issued_author_key", metadata={"optional": True})
+    # The secret that edits or deletes it (header X-Comment-Secret) until
+    # editable_until: answered once, to the post; only its hash is stored.
+    edit_secret = fields.String(metadata={"optional": True})
+    editable_until = UtcDateTime()
 
     @post_dump
     def omit_absent_key(self, data, **_):
-        if data.get("author_key") is None:
-            data.pop("author_key", None)
+        for name in ("author_key", "edit_secret"):
+            if data.get(name) is None:
+                data.pop(name, None)
         return data
+
+
+class RevisionSchema(Schema):
+    """A text an edit by its author replaced."""
+
+    body_text = fields.String()
+    replaced_at = UtcDateTime()
 
 
 class ModerationAuthorSchema(AuthorSchema):
@@ -201,7 +206,7 @@ class ModerationCommentSchema(SubmittedCommentSchema):
     no author key: only its hash is stored)."""
 
     class Meta:
-        exclude = ("author_key",)
+        exclude = ("author_key", "edit_secret", "editable_until")
 
     status = fields.String()
     author = fields.Function(lambda comment: SHARED["moderation_author"].dump(comment),
@@ -216,6 +221,11 @@ class ModerationCommentSchema(SubmittedCommentSchema):
     )
     moderated_at = UtcDateTime(allow_none=True)
     moderated_by = fields.String(allow_none=True)
+    # The texts its author's edits replaced, oldest first (looked up only for
+    # an edited comment).
+    revisions = fields.Function(
+        lambda comment: [SHARED["revision"].dump(each) for each in comment.revisions] if comment.edited_at else [],
+        metadata={"dumps": [RevisionSchema]})
 
 
 COUNTS_MAX = 100
@@ -299,5 +309,5 @@ class ThreadPageSchema(Schema):
 SHARED = {
     "author": AuthorSchema(), "submitted_author": SubmittedAuthorSchema(),
     "moderation_author": ModerationAuthorSchema(),
-    "public": PublicCommentSchema(), "placeholder": PlaceholderSchema(),
+    "public": PublicCommentSchema(), "placeholder": PlaceholderSchema(), "revision": RevisionSchema(),
 }

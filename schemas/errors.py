@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 # Every `code` the service answers with (API.md "Errors"); test_openapi.py
 # checks this list against the APIError family and the HTTP error table.
 ERROR_CODES = (
-    "bad_request", "unauthorized", "comments_closed", "forbidden", "not_found",
+    "bad_request", "unauthorized", "comments_closed", "edit_window_closed", "forbidden", "not_found",
     "method_not_allowed", "duplicate", "payload_too_large", "unsupported_media_type",
     "validation_failed", "rate_limited", "internal_error",
 )

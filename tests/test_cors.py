@@ -12,7 +12,8 @@ TOOL = "https://mod.example"
 ARTICLE = "2026/11/cors"
 COMMENTS = f"/api/v1/articles/{ARTICLE}/comments"
 EXPOSED = {"access-control-expose-headers": {"retry-after", "etag"}}
-PUBLIC_PREFLIGHT = {"access-control-allow-origin": {NEWS}, "access-control-allow-methods": {"get", "post"},
+PUBLIC_PREFLIGHT = {"access-control-allow-origin": {NEWS},
+                    "access-control-allow-methods": {"get", "post", "patch", "delete"},
                     "access-control-allow-headers": {"content-type"}, "access-control-max-age": {"600"},
                     **EXPOSED}
 MODERATION_PREFLIGHT = {"access-control-allow-origin": {TOOL},
@@ -54,12 +55,20 @@ def preflight(client, path, origin, method="POST", headers="content-type"):
                                          "Access-Control-Request-Headers": headers})
 
 
-@pytest.mark.parametrize("path", [COMMENTS, "/api/v1/counts"])
+@pytest.mark.parametrize("path", [COMMENTS, "/api/v1/counts", "/api/v1/preview"])
 def test_public_preflight_from_a_listed_origin(client, path):
     response = preflight(client, path, NEWS)
     assert response.status_code == 200 and response.data == b""  # an ok status, nothing else
     assert access_control(response) == PUBLIC_PREFLIGHT
     assert "Origin" in response.vary
+
+
+@pytest.mark.parametrize("method", ["PATCH", "DELETE"])
+def test_an_author_may_edit_from_a_listed_origin_with_the_secret_header(client, method):
+    response = preflight(client, f"{COMMENTS}/7", NEWS, method=method, headers="content-type,x-comment-secret")
+    assert response.status_code == 200
+    assert access_control(response) == {**PUBLIC_PREFLIGHT,
+                                        "access-control-allow-headers": {"content-type", "x-comment-secret"}}
 
 
 def test_configured_origins_are_compared_normalised(client):

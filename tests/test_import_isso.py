@@ -48,8 +48,8 @@ def test_isso_threads_read_back_through_the_public_api(runner, client, isso_file
     assert [(depth, name) for _id, _parent, depth, name, _html in comments] == [
         (0, "Olena"), (1, "Bohdan"), (0, "Anonymous")]
     assert comments[1][1] == comments[0][0]
-    # Markdown source is kept as text, through the same sanitiser as a live comment.
-    assert comments[0][4] == "<p>Markdown *stays* as written</p>\n<p>code block</p>"
+    # Markdown source, rendered as a live comment's is.
+    assert comments[0][4] == "<p>Markdown <em>stays</em> as written</p>\n<pre><code>code block\n</code></pre>"
     assert comments[1][4] == "<p>A reply, with <b>markup</b> &amp; an ampersand</p>"
     notes, notes_total = thread(client, "notes/ünïcode")
     assert notes_total == 1 and notes[0][2:4] == (0, "Анонім")  # its deleted parent is not imported

@@ -94,7 +94,7 @@ def test_queue_shows_the_moderation_view_oldest_first(client, post_comment, mode
         "status": "pending", "ip": "127.0.0.0", "user_agent": "TestAgent/1.0",
         "body_text": "Hi *there*\nyou",
         "moderation": {"reasons": ["Sent without the widget's form token (not from the comment form?)."]},
-        "moderated_at": None, "moderated_by": None,
+        "moderated_at": None, "moderated_by": None, "edited": None, "revisions": [],
     }
 
 

@@ -16,15 +16,17 @@ def test_post_answers_202_with_public_view_and_status(client):
     })
     assert response.status_code == 202
     body = response.json
-    # No author_key: keys are issued only while trusted authors are on.
-    assert set(body) == {"id", "article_id", "parent_id", "depth", "author", "body_html", "created_at", "status"}
+    # No author_key: keys are issued only while trusted authors are on. The
+    # edit secret is answered once, here (tests/test_edits.py).
+    assert set(body) == {"id", "article_id", "parent_id", "depth", "author", "body_html", "created_at", "status",
+                         "edited", "edit_secret", "editable_until"}
     assert body["article_id"] == ARTICLE and body["status"] == "pending"
     assert body["parent_id"] is None and body["depth"] == 0
     assert body["author"]["name"] == "Olena"
     assert body["author"]["website"] == "https://olena.example.org"
     assert body["author"]["avatar"] is None  # nothing derived from the email (API.md)
-    assert body["body_html"] == (
-        "<p>Plain text, with *some* <em>allowed</em> markup.</p>\n<p>A second paragraph.</p>"
+    assert body["body_html"] == (  # Markdown, and written HTML under the allow-list
+        "<p>Plain text, with <em>some</em> <em>allowed</em> markup.</p>\n<p>A second paragraph.</p>"
     )
     assert body["created_at"].endswith("Z") and len(body["created_at"]) == 20
 

@@ -25,6 +25,7 @@ URL = "/api/v1/articles/limits/comments"
 
 
 LIMITS = {"RATELIMIT_ENABLED": True, "RATELIMIT_POST": "3/minute", "RATELIMIT_READ": "5/minute",
+          "RATELIMIT_PREVIEW": "2/minute",
           "RATELIMIT_MODERATION": "4/minute", "RATELIMIT_AUTH_FAILURES": "2/minute"}
 
 
@@ -70,6 +71,24 @@ def test_reads_have_their_own_looser_limit(limited_app):
     codes = [client.get(URL).status_code for _ in range(6)]
     assert codes == [200] * 5 + [429]
     assert client.post(URL, json=comment(1)).status_code == 202
+
+
+def test_previews_have_their_own_limit_per_client(limited_app):
+    client = limited_app.test_client()
+    answers = [client.post("/api/v1/preview", json={"body": "*draft*"}) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert_rate_limited(answers[2])
+    assert client.post(URL, json=comment(1)).status_code == 202  # posting has its own budget
+
+
+def test_an_authors_edits_and_deletions_count_as_posts(limited_app):
+    client = limited_app.test_client()
+    posted = client.post(URL, json=comment(1)).json
+    own = {"headers": {"X-Comment-Secret": posted["edit_secret"]}}
+    codes = [client.patch(f"{URL}/{posted['id']}", json={"body": "Edited."}, **own).status_code,
+             client.delete(f"{URL}/{posted['id']}", **own).status_code,
+             client.post(URL, json=comment(2)).status_code]
+    assert codes == [200, 204, 429]
 
 
 def test_moderation_is_limited_per_token(limited_app):

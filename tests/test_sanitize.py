@@ -229,7 +229,9 @@ TEXT_CASES = [
     ("a\n\n\n\nb", "<p>a</p>\n<p>b</p>"),
     ("a \n \t\n b", "<p>a</p>\n<p>b</p>"),
     ("line one\nline two\n\npara two", "<p>line one<br>line two</p>\n<p>para two</p>"),
-    ("<b>bold\n\nstill</b> after", "<p><b>bold</b></p>\n<p><b>still</b> after</p>"),
+    # A written tag ends with its Markdown paragraph: one left open would be
+    # opened again in every later paragraph (the parser's cost, and a surprise).
+    ("<b>bold\n\nstill</b> after", "<p><b>bold</b></p>\n<p>still after</p>"),
     ("<p>a</p><p>b</p>", "<p>a</p>\n<p>b</p>"),
     ("<p>a\n\nb</p>", "<p>a</p>\n<p>b</p>"),
     ("<pre>\n\ncode\n\n  more</pre>", "<pre>\n\ncode\n\n  more</pre>"),
@@ -238,7 +240,7 @@ TEXT_CASES = [
     ("<ul>\n<li>one</li>\n<li>two</li>\n</ul>", "<ul>\n<li>one</li>\n<li>two</li>\n</ul>"),
     ("intro\n<blockquote>quoted\ntext</blockquote>\noutro",
      "<p>intro</p>\n<blockquote>quoted<br>text</blockquote>\n<p>outro</p>"),
-    ("<blockquote>one\n\ntwo</blockquote>", "<blockquote><p>one</p>\n<p>two</p></blockquote>"),
+    ("<blockquote>one\n\ntwo</blockquote>", "<blockquote>one</blockquote>\n<p>two</p>"),
     ("", ""),
     # Control characters are refused upstream; here they vanish, CR becomes LF.
     ("a\x00b\x07c\x0cd\x1be\x7ff\x85g\x9fh", p("abcdefgh")),
@@ -249,7 +251,9 @@ TEXT_CASES = [
     ("\ue002l\ue002a\ue002e", p("\ue002l\ue002a\ue002e")),
     # Character references in text are read as a browser reads them.
     ("&lt;b&gt;x&lt;/b&gt;", p("&lt;b&gt;x&lt;/b&gt;")),
-    ("c&#97;sino &copy &nbsp;", p("casino \u00a9 \u00a0")),
+    ("c&#97;sino &copy; &nbsp;", p("casino \u00a9 \u00a0")),
+    # Markdown reads a named reference only with its ";".
+    ("AT&T &copy 2026", p("AT&amp;T &amp;copy 2026")),
 ]
 
 
@@ -282,8 +286,7 @@ LINKIFY_CASES = [
     ("<pre>https://example.com</pre>", "<pre>https://example.com</pre>"),
     ('<a href="https://example.com/">https://other.example</a>',
      p(link("https://other.example", "https://example.com/"))),
-    ('<a href="https://example.com/">one\n\ntwo</a>',
-     f'{p(link("one", "https://example.com/"))}\n{p(link("two", "https://example.com/"))}'),
+    ('<a href="https://example.com/">one\n\ntwo</a>', f'{p(link("one", "https://example.com/"))}\n{p("two")}'),
 ]
 
 
@@ -296,7 +299,8 @@ def test_bare_urls_become_links(text, expected):
 
 def test_tags_past_the_limit_are_shown_as_text():
     html = render_body("<b>x</b>" * (MAX_TAGS // 2 + 1))
-    assert html.count("<b>") == MAX_TAGS // 2 and html.endswith("&lt;b&gt;x&lt;/b&gt;</p>")
+    # The paragraph Markdown makes takes two tags of the budget.
+    assert html.count("<b>") == MAX_TAGS // 2 - 1 and html.endswith("&lt;b&gt;x&lt;/b&gt;" * 2 + "</p>")
 
 
 def test_urls_past_the_limit_stay_text():

@@ -1,6 +1,8 @@
-"""Body sanitisation properties (API.md): whatever the input, the output is safe and stable."""
+"""Body sanitisation properties (API.md): whatever the input, written HTML or
+Markdown, the output is safe and stable."""
 
 import re
+import string
 import unicodedata
 from html.parser import HTMLParser
 
@@ -44,10 +46,23 @@ HREF_PARTS = [
 ]
 hrefs = st.lists(st.sampled_from(HREF_PARTS), max_size=12).map("".join)
 
-# Plain text: no markup characters, and no "." so that nothing looks like a domain.
+# Markdown's syntax, and what it may meet: written tags, links, invisible characters.
+MARKDOWN_FRAGMENTS = [
+    "*", "**", "_", "__", "`", "``", "```", "~~~", "[", "]", "](", "(", ")", "<", ">", "> ", "- ", "* ",
+    "1. ", "2) ", "    ", "\t", "\n", "\n\n", "\\", "!", "#", '"', "'", " ", "x", "é", "\u200b", "&", "&#42;",
+    "&lt;", "&#106;", "[r]: ", "[r]", "javascript:", "JaVaScRiPt:", "data:", "https://", "http://",
+    "mailto:", "//", "example.com", "evil.example", "<b>", "</b>", "<pre>", "</pre>", "<a href=",
+    '<a href="https://example.com/">', "</a>", "<img src=x onerror=alert(1)>", "<!--", "-->", "<script>",
+]
+markdownish = st.lists(
+    st.one_of(st.sampled_from(MARKDOWN_FRAGMENTS), st.text(max_size=3)), max_size=40
+).map("".join)
+
+# Plain text: no ASCII punctuation (markup, Markdown, and "." so that nothing
+# looks like a domain).
 plain_text = st.text(
     st.one_of(
-        st.characters(exclude_categories=("Cc", "Cs"), exclude_characters="<>&."),
+        st.characters(exclude_categories=("Cc", "Cs"), exclude_characters=string.punctuation),
         st.sampled_from("\n\t "),
     ),
     max_size=200,
@@ -109,7 +124,7 @@ def assert_safe(html):
 
 
 @deterministic
-@given(markupish)
+@given(st.one_of(markupish, markdownish))
 def test_output_is_allow_listed_and_links_are_safe(text):
     assert_safe(render_body(text))
 
@@ -121,13 +136,19 @@ def test_every_kept_href_is_absolute_http_or_mailto(href, quote):
 
 
 @deterministic
+@given(hrefs, st.sampled_from(["[x]({})", "[x](<{}>)", "<{}>", "[x][r]\n\n[r]: {}"]))
+def test_every_href_from_markdown_is_absolute_http_or_mailto(href, form):
+    assert_safe(render_body(form.format(href)))
+
+
+@deterministic
 @given(st.text(max_size=200))
 def test_any_text_renders_safely(text):
     assert_safe(render_body(text))
 
 
 @deterministic
-@given(st.one_of(markupish, st.text(max_size=200)))
+@given(st.one_of(markupish, markdownish, st.text(max_size=200)))
 def test_cleaning_the_output_again_changes_nothing(text):
     html = render_body(text)
     assert clean_html(html) == html

@@ -90,13 +90,24 @@ def test_an_accepted_comment_keeps_the_contract(field, data):
     assert not categories(name) & {"Cc", "Cf", "Cs", "Zl", "Zp"} and not {"<", ">"} & set(name)
     assert set(name) - set(BLANK_RENDERING), "a name must show something"
     assert len(email) <= 254 and len(email.rpartition("@")[0]) <= 64 and not re.search(r"\s", email)
-    assert 1 <= len(body) <= BODY_MAX and body == body.strip()
+    assert 1 <= len(body) <= BODY_MAX and body == body.rstrip() and body.strip()
+    assert body.split("\n", 1)[0].strip(), "a leading blank line is trimmed"
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", body) and "Cs" not in categories(body)
     if website is not None:
         assert website.startswith(("http://", "https://"))
         assert not re.search(r"[\s\"'<>]", website)
     parent_id = comment["parent_id"]
     assert parent_id is None or (type(parent_id) is int and 1 <= parent_id <= MAX_ID)
+
+
+@pytest.mark.parametrize("body,kept", [
+    ("\n  \n    indented code\nnext line  \n\n", "    indented code\nnext line"),
+    ("  two spaces  ", "  two spaces"),
+    ("\r\n\tx\r\n", "\tx"),
+])
+def test_a_body_keeps_its_first_lines_indentation(body, kept):
+    # API.md "body": Markdown reads an indented first line as a code block.
+    assert CommentCreateSchema(body_max_length=BODY_MAX).load({**VALID, "body": body})["body"] == kept
 
 
 @pytest.mark.parametrize("field,value", [

@@ -1,7 +1,8 @@
 """No body makes a submission expensive: every stage is linear in the body's
 length, so the worst bodies we can build, at the maximum length, render in
 milliseconds and are answered at once (a body of "a.b-" repeated once cost
-21 s of CPU in bleach's link finder)."""
+21 s of CPU in bleach's link finder; one of "[" cost markdown-it 80 ms before
+the bracket budget)."""
 
 import time
 
@@ -65,11 +66,58 @@ FAMILIES = {
     "<b></b>": repeated("<b></b>"),
     "<pre> and newlines": repeated("<pre>\n"),
     "mixed": repeated("<i>x</i>&lt;a.b-"),
-    # Markdown-like punctuation.
+    # Markdown: emphasis, whose delimiters markdown-it pairs up.
     "emphasis and brackets": repeated("*_`[]()"),
     "nested emphasis": repeated("**_"),
-    "quotes": repeated("> "),
+    "nested emphasis runs": repeated("*a **b *c "),
+    "emphasis runs": repeated("_*"),
+    "closed emphasis": repeated("*a* "),
+    "strong emphasis": repeated("***a*** "),
+    # Markdown: brackets, each a search for a link label and destination.
     "link syntax": repeated("[a](http://a.co)"),
+    "links": repeated("[a](http://a.co) "),
+    "brackets": repeated("["),
+    "closing brackets": repeated("]("),
+    "link openings": repeated("[a]("),
+    "reference-like": repeated("[a]["),
+    "image-like": repeated("!["),
+    "emphasis in brackets": repeated("*["),
+    "brackets in emphasis": repeated("[*a"),
+    "brackets within the budget": repeated("[" + "x" * 39),
+    "link titles": repeated('[a](b "'),
+    "link parentheses": repeated("[a](("),
+    "angle destinations": repeated("[a](<"),
+    "reference definitions": repeated("[a]: http://a.co\n"),
+    "definition starts": repeated("[a]: "),
+    "references": repeated("[a] ", "[a]: /x\n"),
+    "autolinks": repeated("<http://a.co> "),
+    "unclosed autolinks": repeated("<http://a"),
+    # Markdown: code spans and blocks.
+    "backticks": repeated("`"),
+    "backtick runs": repeated("`` ` ``` "),
+    "growing backtick runs": repeated("".join("`" * n + "a" for n in range(1, 60))),
+    "code spans": repeated("`a` "),
+    "fences": repeated("```\n"),
+    "tilde fences": repeated("~~~\n"),
+    "indented code": repeated("    a\n"),
+    # Markdown: block quotes and lists, nested as deep as they go.
+    "quotes": repeated("> "),
+    "quoted lines": repeated("> a\n"),
+    "quotes of every depth": repeated("".join("> " * depth + "a\n" for depth in range(40))),
+    "list markers": repeated("- "),
+    "list lines": repeated("- a\n"),
+    "lists of every depth": repeated("".join("  " * depth + "- a\n" for depth in range(30))),
+    "ordered list markers": repeated("1. "),
+    "quotes in lists": repeated("- > "),
+    "lists in quotes": repeated("> - "),
+    # Markdown: escapes, breaks, paragraphs, written HTML among them.
+    "backslashes": repeated("\\"),
+    "hard breaks": repeated("a\\\n"),
+    "trailing spaces": repeated("a  \n"),
+    "paragraphs": repeated("a\n\n"),
+    "written <pre> lines": repeated("<pre>\n"),
+    "open tags and paragraphs": repeated("<b a=1>x\n\n"),
+    "distinct open tags and paragraphs": repeated("".join(f"<b a={i}>x\n\n" for i in range(600))),
     # Lines and spaces.
     "one long line": repeated("word "),
     "many lines": repeated("a\n"),

@@ -5,9 +5,10 @@ from flask import Blueprint, current_app, g, request
 
 from schemas import (
     BlockArgsSchema, RulesEditSchema, RulesSchema,
-    ArticlePatchSchema, ArticleStateSchema, AuditLogPageSchema, AuthorExportSchema,
+    ArticlePatchSchema, ArticleStateSchema, AuditLogPageSchema, AuthorExportSchema, CommentEditSchema,
     AuthorRequestSchema, BulkActionSchema, BulkResultSchema, ErasureResultSchema,
     LogArgsSchema, ModerationCommentSchema, ModeratorSchema, QueueArgsSchema, QueuePageSchema, StatsSchema,
+    body_schema,
 )
 
 from .. import limits
@@ -16,7 +17,7 @@ from ..extensions import limiter
 from ..http import load, load_args, no_content, read_cursor, revalidated_response
 from ..models import Role
 from ..openapi import documented
-from ..services import blocklist, counts, data_requests, moderation, queue
+from ..services import blocklist, counts, data_requests, edits, moderation, queue
 from .public import valid_article_id
 
 bp = Blueprint("moderation", __name__)
@@ -71,6 +72,15 @@ def moderate_comment(comment_id, action):
     block = BlockArgsSchema().load({"block": request.args.getlist("block")})["block"]
     comment = moderation.set_status(comment_id, moderation.ACTION_STATUSES[action], g.moderator, block=block)
     return ModerationCommentSchema().dump(comment)
+
+
+@bp.patch(f"/comments/{COMMENT_ID}")
+@documented(request=CommentEditSchema, responses={200: ModerationCommentSchema}, auth=Role.MODERATOR)
+@moderator_required()
+def edit_comment(comment_id):
+    """Replace a comment's text (to redact it, say); its status stays, and the replaced text is not kept."""
+    data = load(body_schema(CommentEditSchema, current_app.config["BODY_MAX_LENGTH"]))
+    return ModerationCommentSchema().dump(edits.edit_comment(comment_id, data["body"], g.moderator))
 
 
 @bp.delete(f"/comments/{COMMENT_ID}")

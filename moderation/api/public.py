@@ -1,25 +1,29 @@
-"""Public endpoints: submit comments, read approved ones, count them."""
+"""Public endpoints: submit comments (and preview, edit or delete your own),
+read approved ones, count them."""
 
 from flask import Blueprint, current_app, request
 from marshmallow import ValidationError
 
 from schemas import (
-    CommentCreateSchema, CountsArgsSchema, SubmittedCommentSchema, ThreadArgsSchema,
-    ThreadPageSchema, comment_create_schema, load_article_ids, validate_article_id,
+    CommentCreateSchema, CommentEditSchema, CountsArgsSchema, PreviewRequestSchema, PreviewSchema,
+    SubmittedCommentSchema, ThreadArgsSchema, ThreadPageSchema, body_schema, comment_create_schema,
+    load_article_ids, validate_article_id,
 )
 
 from .. import limits
 from ..extensions import limiter
 from ..forms import issue_form_token
-from ..http import ClientInfo, load, load_args, public_response, read_cursor
-from ..openapi import COUNTS_BODY, FORM_TOKEN_BODY, documented
-from ..services import comments, threads
+from ..http import ClientInfo, load, load_args, no_content, public_response, read_cursor
+from ..openapi import COUNTS_BODY, FORM_TOKEN_BODY, SECRET_HEADER, documented
+from ..services import comments, edits, threads
 from ..services.screening import SubmissionSettings
 
 bp = Blueprint("public", __name__)
 # Built once: constructing a schema costs more than using it, and schemas
 # hold no per-call state.
-THREAD_ARGS, SUBMITTED = ThreadArgsSchema(), SubmittedCommentSchema()
+THREAD_ARGS, SUBMITTED, PREVIEW = ThreadArgsSchema(), SubmittedCommentSchema(), PreviewSchema()
+# An author's own comment; ids beyond the id columns cannot exist (http.IdConverter).
+OWN_COMMENT = "/articles/<path:article_id>/comments/<id:comment_id>"
 # API.md 429: posting is limited per client (shared with the no-JS form),
 # reading more loosely.
 limiter.shared_limit(limits.post_limit, "comment-posts", key_func=limits.client_key, methods=["POST"])(bp)
@@ -46,6 +50,39 @@ def create_comment(article_id):
     comment = comments.submit_comment(article_id, data, client=ClientInfo.from_request(request),
                                       settings=SubmissionSettings.from_config(current_app.config))
     return SUBMITTED.dump(comment), 201 if comment.is_approved else 202
+
+
+@bp.post("/preview")
+@documented(request=PreviewRequestSchema, responses={200: PreviewSchema})
+@limiter.limit(limits.preview_limit, key_func=limits.client_key)
+def preview():
+    """The body_html a comment with this body would be stored with; nothing is stored."""
+    data = load(body_schema(PreviewRequestSchema, current_app.config["BODY_MAX_LENGTH"]))
+    return PREVIEW.dump(comments.preview_body(data["body"]))
+
+
+@bp.patch(OWN_COMMENT)
+@documented(request=CommentEditSchema, responses={200: SubmittedCommentSchema}, errors=(403,),
+            headers=(SECRET_HEADER,))
+@limiter.shared_limit(limits.post_limit, "comment-posts", key_func=limits.client_key)
+def edit_comment(article_id, comment_id):
+    """Edit your own comment within the edit window; it is screened again like a new one."""
+    article_id = valid_article_id(article_id)
+    data = load(body_schema(CommentEditSchema, current_app.config["BODY_MAX_LENGTH"]))
+    comment = edits.edit_own_comment(article_id, comment_id, request.headers.get(SECRET_HEADER), data["body"],
+                                     client=ClientInfo.from_request(request),
+                                     settings=SubmissionSettings.from_config(current_app.config))
+    return SUBMITTED.dump(comment)
+
+
+@bp.delete(OWN_COMMENT)
+@documented(responses={204: None}, errors=(403,), headers=(SECRET_HEADER,))
+@limiter.shared_limit(limits.post_limit, "comment-posts", key_func=limits.client_key)
+def delete_comment(article_id, comment_id):
+    """Delete your own comment within the edit window; its public replies stay under a placeholder."""
+    edits.delete_own_comment(valid_article_id(article_id), comment_id, request.headers.get(SECRET_HEADER),
+                             edit_window=current_app.config["EDIT_WINDOW"])
+    return no_content()
 
 
 @bp.get("/articles/<path:article_id>/comments")

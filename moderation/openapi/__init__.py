@@ -31,6 +31,9 @@ PATH_VARIABLES = {
                    "without control characters. It may contain `/`, sent as is.",
                    {"maxLength": ARTICLE_ID_MAX}),
 }
+# Request headers an operation may name (Operation.headers), always required.
+SECRET_HEADER = "X-Comment-Secret"
+REQUEST_HEADERS = {SECRET_HEADER: "The `edit_secret` the comment's post was answered with (never in the URL)."}
 # Response headers the contract promises where they are listed (API.md).
 HEADERS = {
     "ETag": "Version of this answer, for If-None-Match.",
@@ -67,7 +70,8 @@ class Operation:
     the JSON body's schema, form the field names of a form body, query the
     query's schema; auth is "moderator" or "admin" (bearer token); errors are
     statuses answered with the error envelope besides those the rest implies;
-    cached marks a GET with ETag, Cache-Control and 304."""
+    cached marks a GET with ETag, Cache-Control and 304; headers names
+    required request headers (REQUEST_HEADERS)."""
 
     responses: dict
     request: type | None = None
@@ -76,6 +80,7 @@ class Operation:
     auth: str | None = None
     errors: tuple = ()
     cached: bool = False
+    headers: tuple = ()
 
 
 def documented(**contract):
@@ -189,6 +194,9 @@ def operation(rule, view, suffix, path_parameters, config):
         result["description"] = description.strip()
     if doc.query:
         result["parameters"].append({"in": "query", "schema": configured(doc.query, config)})
+    for name in doc.headers:
+        result["parameters"].append({"in": "header", "name": name, "required": True,
+                                     "schema": {"type": "string"}, "description": REQUEST_HEADERS[name]})
     if doc.cached:
         result["parameters"].append({"in": "header", "name": "If-None-Match", "required": False,
                                      "schema": {"type": "string"},

@@ -56,6 +56,12 @@ def blocklist_from_json(text):
     )
 
 
+def read_blocklist():
+    """The rules' Blocklist as the database has it now."""
+    connection = db.session.connection()
+    return blocklist_from_json(connection.execute(sa.select(entries_as_json(connection.dialect.name))).scalar_one())
+
+
 def list_rules():
     """The lists as moderators edit them: {kind: [values, sorted]}."""
     rules = {kind.value: [] for kind in BlockKind}

@@ -1,8 +1,9 @@
 """Submitting comments: the checks, the rules and the one transaction that
 stores a new comment."""
 
+import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from ..extensions import db
 from ..metrics import count_submission
 from ..sql import get_or_insert
 from ..models import PATH_SEGMENT, Article, Comment, Status, utcnow
-from ..privacy import EMAIL_KEY_MAX, avatar_key, normalise_email
+from ..privacy import EMAIL_KEY_MAX, avatar_key, normalise_email, secret_digest
 from . import authors, blocklist, closing, outbox, subscriptions
 from .counts import StatusShifts
 from .screening import body_digest, duplicate_exists, duplicate_parameters, screen_comment
@@ -51,12 +52,19 @@ class SubmittedComment:
     created_at: datetime
     # The new author key, answered once to its author (stored hashed).
     issued_author_key: str | None = None
+    # The secret that lets its author edit or delete it until editable_until,
+    # answered once (stored hashed); None in answers to later requests.
+    edit_secret: str | None = None
+    editable_until: datetime | None = None
+    edited_at: datetime | None = None
 
     @property
     def is_approved(self):
         return self.status == Status.APPROVED
 
 
+# The edit secret: 256 random bits, far beyond guessing.
+EDIT_SECRET_BYTES = 32
 _COMMENTS, _ARTICLES = Comment.__table__, Article.__table__
 _INSERT_COMMENT = sa.insert(_COMMENTS).returning(_COMMENTS.c.id)
 _PLACE_COMMENT = sa.update(_COMMENTS).where(_COMMENTS.c.id == sa.bindparam("comment_id")).values(
@@ -88,7 +96,8 @@ def store_comment(article_id, data, client, settings):
         id=0, article_id=article_id, parent_id=path_ids(parent_path)[-1] if parent_path else None,
         depth=len(parent_path) // PATH_SEGMENT, status=screening.status, author_name=data["name"],
         author_website=data["website"], avatar=avatar_key(data["email"], settings.secret_key),
-        body_html=body_html, created_at=now)
+        body_html=body_html, created_at=now, edit_secret=secrets.token_urlsafe(EDIT_SECRET_BYTES),
+        editable_until=now + timedelta(seconds=settings.edit_window))
     key_id = facts.key.id if facts.key else None
     if key_id is None and settings.trusted_authors_enabled:
         # A key only where it can earn trust: otherwise it is one more trace of the address.
@@ -101,6 +110,7 @@ def store_comment(article_id, data, client, settings):
         "author_website": comment.author_website, "avatar": comment.avatar, "author_key_id": key_id,
         "body_text": data["body"], "body_html": body_html, "body_digest": digest,
         "ip": client.ip, "user_agent": client.user_agent, "created_at": now, "updated_at": now,
+        "edit_secret_hash": secret_digest(comment.edit_secret),
     }).scalar_one()
     # The id is known only now, and it ends the comment's materialised path.
     path = parent_path + f"{comment.id:0{PATH_SEGMENT}d}"
@@ -118,6 +128,16 @@ def store_comment(article_id, data, client, settings):
     counts.apply()
     db.session.commit()
     return comment
+
+
+@dataclass(frozen=True)
+class Preview:
+    body_html: str
+
+
+def preview_body(body):
+    """The body_html a comment with this body would be stored with; nothing is stored."""
+    return Preview(sanitize.render_body(body))
 
 
 def lock_article_row(article_id, *, first_comment_at=None):

@@ -24,11 +24,13 @@ DEMO_COMMENTS = [
     ("Mykola", "mykola@example.org", None,
      "If the 40% figure holds, the supply question matters more than any single battle.", None, Status.APPROVED),
     ("Hanna K.", "hanna@example.org", "https://hanna.example.org",
-     "Worth remembering these are *his* estimates, given to one outlet.\n\nStill, the "
-     "<em>losses</em> figure is striking. Source: https://www.bloomberg.com/", 0, Status.APPROVED),
-    ("Tom", "tom@example.net", None, "A ceasefire before the year is out sounds optimistic to me.", None,
+     "Worth remembering these are *his* estimates, given to [one outlet](https://www.bloomberg.com/).\n\n"
+     "Still, the **losses** figure is striking:\n\n> up to 60% of the recent losses", 0, Status.APPROVED),
+    ("Tom", "tom@example.net", None,
+     "A ceasefire before the year is out sounds optimistic to me. What would have to happen first:\n\n"
+     "1. the deliveries slow down\n2. all three sides sit at one table", None, Status.APPROVED),
+    ("Mykola", "mykola@example.org", None, "Fair point, Hanna. I read it as *up to*, not *exactly*.", 1,
      Status.APPROVED),
-    ("Mykola", "mykola@example.org", None, "Fair point, Hanna.", 1, Status.APPROVED),
     ("New reader", "new.reader@example.com", None,
      "First time commenting here: this one still waits for a moderator.", None, Status.PENDING),
 ]

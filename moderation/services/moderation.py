@@ -76,6 +76,10 @@ class ArticleChanges:
         if delta:
             self.deltas[article_pk] = self.deltas.get(article_pk, 0) + delta
 
+    def touch(self, article_pk):
+        """The article's listing changed (a listed comment's text), not its count."""
+        self.deltas.setdefault(article_pk, 0)
+
     def apply(self):
         """Shift each article's approved count and bump its version, in article
         order, then the counts per status."""

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from .. import rules
 from ..forms import form_token_problem
-from ..models import Comment, utcnow
+from ..models import Comment, Status, utcnow
 from ..wordfilter import visible_text
 
 
@@ -28,6 +28,7 @@ class SubmissionSettings:
     form_token_max_age: int
     form_min_seconds: int
     close_after_days: int | None = None
+    edit_window: int = 15 * 60
 
     @classmethod
     def from_config(cls, config):
@@ -58,6 +59,25 @@ def screen_comment(article_id, data, email_key, body_html, client, settings, *, 
     )
     verdicts = rules.evaluate(submission, facts, settings)
     return Screening(rules.decide(verdicts), [v.reason for v in verdicts])
+
+
+def screen_edit(comment, body, body_html, client, settings, *, blocklist):
+    """The status and reasons of a comment whose author edited its text into
+    body_html: screened again like a new comment (the form and the author's
+    key proved themselves when it was posted). A rule that holds sends an
+    approved comment back to pending; a moderator's rejection or spam stays."""
+    submission = rules.Submission(
+        name=comment.author_name, email_key=comment.email_key, body_text=body,
+        link_count=body_html.count("<a "), client_ip=client.address, visible_text=visible_text(body_html))
+    verdicts = rules.evaluate(submission, rules.Facts(blocklist=blocklist), settings)
+    actions = {verdict.action for verdict in verdicts}
+    status = comment.status
+    if status in (Status.PENDING, Status.APPROVED) and rules.SPAM in actions:
+        status = Status.SPAM
+    elif status == Status.APPROVED and rules.HOLD in actions:
+        status = Status.PENDING
+    reasons = list(comment.reasons or [])
+    return Screening(status, reasons + [v.reason for v in verdicts if v.reason not in reasons])
 
 
 def body_digest(body):

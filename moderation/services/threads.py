@@ -178,7 +178,7 @@ def list_thread(connection, article, *, limit, after=None, order="oldest"):
     rows = connection.execute(
         sa.select(Comment.id, Comment.parent_id, Comment.thread_id, Comment.path,
                   Comment.depth, Comment.author_name, Comment.author_website,
-                  Comment.avatar, Comment.body_html, Comment.created_at)
+                  Comment.avatar, Comment.body_html, Comment.created_at, Comment.edited_at)
         .where(approved, Comment.thread_id.in_(tops.limit(limit + 1).scalar_subquery()))
         .order_by(Comment.thread_id.desc() if newest else Comment.thread_id, Comment.path)
     ).all()

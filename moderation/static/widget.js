@@ -27,15 +27,18 @@
       post: "Post Comment", deleted: "[deleted]", pending: "Awaiting moderation",
       held: "Thank you! Your comment is awaiting moderation.", published: "Your comment has been published.",
       closed: "Comments are closed.", network: "Network error. Please check your connection and try again.",
-      failed: "Your comment could not be posted.", fix: "Please correct the marked fields.",
+      failed: "Your comment could not be posted.", fix: "Correct the marked fields.",
       duplicate: "You have already posted this comment.", rate: "Too many attempts. Please try again {when}.",
       rateLater: "Too many attempts. Please try again later.", required: "This field is required.",
       tooLong: "Too long (at most {n} characters).", badChars: "Contains characters that are not allowed.",
       badEmail: "Enter a valid email address.", badUrl: "Enter a full http:// or https:// address.",
       notify: "Notify me of replies by email",
-      closedMod: "Comments were closed by the moderators.", closedAge: "Comments were closed {days} after publication.",
-      closedFirst: "Comments were closed {days} after the first comment.", days: { one: "{n} day", other: "{n} days" },
+      closedMod: "Comments closed by the moderators.", closedAge: "Comments closed {days} after publication.",
+      closedFirst: "Comments closed {days} after the first comment.",
       feed: "Comments feed",
+      write: "Write", preview: "Preview", edit: "Edit", remove: "Delete",
+      confirm: "Delete for good?", saveEdit: "Save", cancelEdit: "Cancel", edited: "edited",
+      tooLate: "Too late to change this comment.",
     },
     uk: {
       title: "Коментарі", count: { one: "{n} коментар", few: "{n} коментарі", many: "{n} коментарів", other: "{n} коментаря" },
@@ -43,7 +46,7 @@
       more: "Показати більше коментарів", reply: "Відповісти", replyTo: "Відповідь для {name}", cancel: "Скасувати відповідь",
       leave: "Залишити коментар", notice: "Ваша адреса електронної пошти не буде опублікована. Обов’язкові поля позначені *",
       name: "Ім’я", email: "Електронна пошта", website: "Вебсайт", body: "Коментар",
-      save: "Зберегти моє ім’я, електронну пошту та вебсайт у цьому браузері для наступних коментарів.", post: "Надіслати коментар",
+      save: "Зберегти моє ім’я, пошту та вебсайт у цьому браузері для наступних коментарів.", post: "Надіслати коментар",
       deleted: "[видалено]", pending: "Очікує модерації", held: "Дякуємо! Ваш коментар очікує на модерацію.",
       published: "Ваш коментар опубліковано.", closed: "Коментування закрито.",
       network: "Помилка мережі. Перевірте з’єднання і спробуйте ще раз.", failed: "Не вдалося надіслати коментар.",
@@ -54,7 +57,10 @@
       notify: "Повідомляти про відповіді поштою",
       closedMod: "Коментування закрили модератори.", closedAge: "Коментування закрито через {days} після публікації.",
       closedFirst: "Коментування закрито через {days} після першого коментаря.",
-      days: { one: "{n} день", few: "{n} дні", many: "{n} днів", other: "{n} дня" }, feed: "Стрічка коментарів",
+      feed: "Стрічка коментарів",
+      write: "Написати", preview: "Переглянути", edit: "Редагувати",
+      remove: "Видалити", confirm: "Видалити назавжди?", saveEdit: "Зберегти", cancelEdit: "Скасувати",
+      edited: "змінено", tooLate: "Коментар уже не можна змінити.",
     },
   };
 
@@ -79,7 +85,8 @@
 .mc-root .mc-meta{display:flex;flex-wrap:wrap;align-items:baseline;gap:0 .7rem}.mc-root .mc-name{font-weight:700;color:inherit}
 .mc-root a.mc-name,.mc-root .mc-body a,.mc-root .mc-link,.mc-root .mc-feed a{color:var(--_accent)}
 .mc-root .mc-meta time,.mc-root .mc-note,.mc-root .mc-deleted,.mc-root .mc-notice{color:var(--_muted)}
-.mc-root .mc-body{overflow-wrap:anywhere}.mc-root .mc-body p{margin:.35em 0}.mc-root .mc-body pre{overflow:auto}
+.mc-root .mc-body{overflow-wrap:anywhere}.mc-root .mc-body p{margin:.35em 0}
+.mc-root .mc-body pre{overflow:auto}
 .mc-root .mc-pending{opacity:.6}.mc-root .mc-deleted{margin:0}
 .mc-root .mc-badge{padding:0 .6em;border:1px solid var(--_border);border-radius:1em;font-size:.75em;text-transform:uppercase}
 .mc-root .mc-link,.mc-root .mc-button{font:inherit;font-weight:600;cursor:pointer}
@@ -97,7 +104,9 @@
   background:var(--_bg);color:var(--_fg);font:inherit}
 .mc-root [aria-invalid=true]{border-color:var(--_error)}.mc-root .mc-req,.mc-root .mc-error,.mc-root .mc-bad{color:var(--_error)}
 .mc-root .mc-error{margin:.25rem 0 0}.mc-root .mc-check{display:flex;gap:.5rem;margin:0 0 1rem}.mc-root .mc-status{margin:.75rem 0 0}
-.mc-root .mc-hp{position:absolute;left:-9999px}`;
+.mc-root .mc-hp{position:absolute;left:-9999px}.mc-root .mc-row{display:flex;gap:1rem}
+.mc-root .mc-preview{min-height:6rem;padding:0 .65em;border:1px dashed var(--_border)}.mc-root .mc-editor{margin-left:3.3rem}
+.mc-root .mc-body blockquote{margin:.35em 0;padding-left:.8em;border-left:3px solid var(--_border)}`;
 
   const instances = new Map();
   let uid = 0;
@@ -202,7 +211,7 @@
     const on = (target, type, handler) => target.addEventListener(type, handler, { signal: abort.signal });
     const path = config.articleId.split("/").map(encodeURIComponent).join("/");
     const endpoint = `${config.api}/api/v1/articles/${path}/comments`;
-    const pendingKey = `mc:pending:${config.api}:${config.articleId}`;
+    const [pendingKey, ownKey, touchedKey] = ["pending", "own", "touched"].map((kind) => `mc:${kind}:${config.api}:${config.articleId}`);
     // Signed form token: a post without one is held (abuse rules).
     let formToken = null;
     const renewToken = () => fetch(endpoint.replace(/comments$/, "form-token"), { credentials: "omit", signal: abort.signal })
@@ -239,6 +248,12 @@
       const trap = h("input", { name: "website_url", tabindex: "-1", autocomplete: "off" });
       const submit = h("button", { type: "submit", class: "mc-button", text: t("post") });
       const status = h("p", { class: "mc-status", "aria-live": "polite" });
+      const bodyField = field("body", null, { rows: 6 });
+      const toggle = h("button", { type: "button", class: "mc-link", text: t("preview") }); // Write / Preview
+      // Styled as a comment's body: it shows what the body will be.
+      const preview = h("div", { class: "mc-body mc-preview", hidden: true, "aria-live": "polite" });
+      bodyField.insertBefore(toggle, inputs.body);
+      bodyField.insertBefore(preview, errors.body);
       const el = h("form", { class: "mc-form", novalidate: true, hidden: true, "aria-labelledby": title.id },
         h("div", { class: "mc-head" }, title, cancel),
         h("p", { class: "mc-notice", text: t("notice") }),
@@ -246,12 +261,12 @@
           field("name", "text", { autocomplete: "name" }),
           field("email", "email", { autocomplete: "email" }),
           field("website", "url", { autocomplete: "url" })),
-        field("body", null, { rows: 6 }),
+        bodyField,
         h("div", { class: "mc-hp", "aria-hidden": "true" }, trap),
         h("p", { class: "mc-check" }, remember, h("label", { for: remember.id, text: t("save") })),
         h("p", { class: "mc-check" }, notify, h("label", { for: notify.id, text: t("notify") })),
         h("div", null, submit, status));
-      return { el, inputs, errors, title, cancel, remember, notify, trap, submit, status };
+      return { el, inputs, errors, title, cancel, remember, notify, trap, submit, status, toggle, preview };
     }
 
     function say(target, text, isBad) {
@@ -286,17 +301,62 @@
       const who = /^https?:\/\//i.test(author.website || "")
         ? h("a", { class: "mc-name", href: author.website, rel: "nofollow ugc noopener noreferrer", text: name })
         : h("span", { class: "mc-name", text: name });
-      const body = h("div", { class: "mc-body" });
-      // Sanitised by the server on write (API.md "Body sanitisation"): the file's one HTML sink.
-      body.innerHTML = comment.body_html;
       item.append(h("article", { class: isPending ? "mc-comment mc-pending" : "mc-comment", tabindex: "-1" },
         identicon(author.avatar),
         h("header", { class: "mc-meta" }, who, timeNode(comment.created_at),
+          comment.edited && h("span", { class: "mc-note", text: t("edited") }),
           isPending && h("span", { class: "mc-badge", text: t("pending") })),
-        body,
+        showHtml(h("div", { class: "mc-body" }), comment),
         !isPending && h("button", { type: "button", class: "mc-link", "data-reply": true, "aria-label": t("replyTo", { name }),
-          text: t("reply") })));
+          text: t("reply") }),
+        ownActions(comment.id)));
       return item;
+    }
+
+    // Sanitised by the server on write (API.md "Body sanitisation"), or a preview of that: the file's one HTML sink.
+    function showHtml(el, answer) {
+      el.innerHTML = answer.body_html;
+      return el;
+    }
+
+    // This reader's own comments, [id, {secret, until, text}]: the secret, answered once to the post, edits or
+    // deletes it until then. Kept in the browser only with "Save my name..." ticked, else for this page only.
+    const own = new Map([].concat(readStore(ownKey) ?? []).filter((mine) => Array.isArray(mine) && mine[1]?.until > Date.now()));
+
+    function keepOwn() {
+      for (const [id, mine] of own) if (mine.until <= Date.now()) own.delete(id);
+      writeStore(ownKey, form.remember.checked && own.size ? [...own] : null);
+    }
+
+    // Edit and Delete, while the edit window of one's own comment is open.
+    function ownActions(id) {
+      const left = (own.get(id)?.until ?? 0) - Date.now();
+      if (left <= 0) return null;
+      const bar = h("div", { class: "mc-row" }, h("button", { type: "button", class: "mc-link", "data-edit": true, text: t("edit") }),
+        h("button", { type: "button", class: "mc-link", "data-delete": true, text: t("remove") }));
+      setTimeout(() => bar.remove(), left);
+      return bar;
+    }
+
+    // JSON, never a form: the API refuses cross-site "simple requests" (415); no cookies.
+    // [response, its JSON]; a network failure is a response of status 0.
+    async function send(method, url, body, secret) {
+      const headers = { "Content-Type": "application/json" };
+      if (secret) headers["X-Comment-Secret"] = secret; // a header, never the URL (logs, history)
+      try {
+        const response = await fetch(url, { method, headers, body: body && JSON.stringify(body), credentials: "omit", signal: abort.signal });
+        return [response, await response.json().catch(() => null)];
+      } catch {
+        return [{ status: 0 }, null];
+      }
+    }
+
+    // What went wrong with a preview, an edit or a deletion, in a sentence.
+    function errorText(response, { code, fields } = {}) {
+      if (!response.status) return t("network");
+      if (response.status === 429) return t("rateLater");
+      if (response.status === 403) return t(code === "comments_closed" ? "closed" : "tooLate");
+      return fields?.body ? [].concat(fields.body).join(" ") : t("failed");
     }
 
     // Replies end their parent's thread (flat, depth-first listing); others go where the order puts the newest.
@@ -312,8 +372,8 @@
     }
 
     // A pending copy keeps what the listing shows: never the author key, which only "remember me" keeps.
-    const shown = ({ id, parent_id, depth, author: a, body_html, created_at, savedAt }) =>
-      ({ id, parent_id, depth, author: { name: a?.name, website: a?.website }, body_html, created_at, savedAt });
+    const shown = ({ id, parent_id, depth, author: a, body_html, created_at, edited, savedAt }) =>
+      ({ id, parent_id, depth, author: { name: a?.name, website: a?.website }, body_html, created_at, edited, savedAt });
 
     function readPending() {
       const saved = readStore(pendingKey);
@@ -351,13 +411,14 @@
     function closedText({ closed_reason: reason, auto_close: rule }) {
       if (reason === "moderator") return t("closedMod");
       if (reason !== "age") return t("closed");
-      return t(rule.counted_from === "published_at" ? "closedAge" : "closedFirst", { days: t("days", { n: rule.after_days }) });
+      const days = new Intl.NumberFormat(config.lang, { style: "unit", unit: "day", unitDisplay: "long" }); // "30 days", "30 днів"
+      return t(rule.counted_from === "published_at" ? "closedAge" : "closedFirst", { days: days.format(rule.after_days) });
     }
 
     // The article's Atom feed, for readers who follow the discussion elsewhere.
     function feedLink() {
       const href = `${config.api}/feeds/articles/${path}.atom`;
-      return h("p", { class: "mc-feed" }, h("a", { href, type: "application/atom+xml", text: t("feed") }));
+      return h("p", { class: "mc-feed" }, h("a", { href, text: t("feed") }));
     }
 
     function showCount(total) {
@@ -371,8 +432,9 @@
       const query = new URLSearchParams({ limit: config.limit, order: config.order });
       if (state.cursor) query.set("cursor", state.cursor);
       try {
-        // Own comments pending: revalidate (ETag, mostly a 304) so an approval shows at once.
-        const cache = readPending().length ? "no-cache" : "default";
+        // Own comments pending, or changed a minute ago: revalidate (ETag, mostly a 304) so that an
+        // approval shows at once, and a post, edit or deletion is not hidden by a cached page.
+        const cache = readPending().length || readStore(touchedKey) > Date.now() ? "no-cache" : "default";
         const response = await fetch(`${endpoint}?${query}`, { credentials: "omit", cache, signal: abort.signal });
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
         render(await response.json());
@@ -421,7 +483,8 @@
       const values = Object.fromEntries(FIELDS.map((name) => [name, form.inputs[name].value.trim()]));
       say(form.status, "");
       if (showErrors(validate(values, t))) return;
-      const payload = { name: values.name, email: values.email, body: values.body };
+      // The body as typed: the server trims it, keeping the first line's indentation (Markdown code).
+      const payload = { name: values.name, email: values.email, body: form.inputs.body.value };
       if (values.website) payload.website = values.website;
       if (state.parentId != null) payload.parent_id = state.parentId;
       if (form.trap.value) payload.website_url = form.trap.value; // sent only when a bot filled it
@@ -430,34 +493,89 @@
       const key = readStore(AUTHOR_KEY)?.key; // author key, kept only if "remember me"
       if (key) payload.author_key = key;
       form.submit.disabled = true;
-      try {
-        // JSON, never a form: the API refuses cross-site "simple requests" (415); no cookies.
-        const response = await fetch(endpoint, {
-          method: "POST", credentials: "omit", signal: abort.signal,
-          headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload),
-        });
-        const answer = await response.json().catch(() => null);
-        if (response.ok && answer) posted(answer, response.status === 201, values);
-        else refused(response, answer?.error || {});
-      } catch {
-        if (!abort.signal.aborted) say(form.status, t("network"), true);
-      } finally {
-        form.submit.disabled = false;
-      }
+      const [response, answer] = await send("POST", endpoint, payload);
+      form.submit.disabled = false;
+      if (response.ok && answer) posted(answer, response.status === 201, payload);
+      else if (!response.status) abort.signal.aborted || say(form.status, t("network"), true);
+      else refused(response, answer?.error || {});
     }
 
     // 202: shown greyed in this browser only, until listed as approved. 201: shown as usual.
-    function posted(comment, isApproved, { name, email, website }) {
+    function posted(comment, isApproved, { name, email, website, body }) {
       if (form.remember.checked) writeStore(AUTHOR_KEY, { name, email, website, key: comment.author_key || readStore(AUTHOR_KEY)?.key });
       renewToken();
-      if (!isApproved) writeStore(pendingKey, [...readPending(), shown({ ...comment, savedAt: Date.now() })]);
+      if (comment.edit_secret) own.set(comment.id, { secret: comment.edit_secret, until: Date.parse(comment.editable_until), text: body });
+      keepOwn();
+      keepPending(comment, !isApproved);
       const node = commentNode(comment, !isApproved);
       moveForm(null);
       insertNew(node, comment.parent_id);
       if (isApproved) showCount(state.total + 1);
       form.inputs.body.value = "";
+      showPreview(false);
       say(form.status, t(isApproved ? "published" : "held"));
       node.firstChild.focus();
+    }
+
+    // The pending copies kept in this browser, with this comment (re)placed, or dropped.
+    function keepPending(comment, isPending) {
+      const rest = readPending().filter((c) => c.id !== comment.id);
+      writeStore(pendingKey, isPending ? [...rest, shown({ ...comment, savedAt: Date.now() })] : rest.length ? rest : null);
+      writeStore(touchedKey, Date.now() + 6e4);
+    }
+
+    // Write / Preview: the preview is what the server would store (POST /api/v1/preview).
+    async function showPreview(isOn) {
+      form.toggle.textContent = t(isOn ? "write" : "preview");
+      form.inputs.body.hidden = isOn;
+      form.preview.hidden = !isOn;
+      const body = form.inputs.body.value;
+      if (!isOn || !body.trim()) return say(form.preview, "");
+      const [response, answer] = await send("POST", `${config.api}/api/v1/preview`, { body });
+      if (response.ok && answer) showHtml(form.preview, answer).classList.remove("mc-bad");
+      else say(form.preview, errorText(response, answer?.error), true);
+    }
+
+    // An edit is screened again: an approved comment that a rule holds goes back to pending.
+    function openEditor(item) {
+      const id = +item.dataset.id, mine = own.get(id), open = item.querySelector(".mc-editor textarea");
+      if (open) return open.focus();
+      const box = h("textarea", { rows: 5, "aria-label": t("body") });
+      const status = h("p", { class: "mc-error", "aria-live": "polite" });
+      const editor = h("form", { class: "mc-editor" }, h("p", { class: "mc-field" }, box),
+        h("div", { class: "mc-row" }, h("button", { class: "mc-button", text: t("saveEdit") }),
+          h("button", { type: "button", class: "mc-link", "data-close": true, text: t("cancelEdit") })), status);
+      box.value = mine.text ?? "";
+      on(editor, "click", (event) => "close" in event.target.dataset && editor.remove());
+      on(editor, "submit", async (event) => {
+        event.preventDefault();
+        const [response, answer] = await send("PATCH", `${endpoint}/${id}`, { body: box.value }, mine.secret);
+        if (!response.ok || !answer) return say(status, errorText(response, answer?.error), true);
+        mine.text = box.value;
+        keepOwn();
+        const isPending = answer.status !== "approved", node = commentNode(answer, isPending);
+        if (isPending && !item.querySelector(".mc-pending")) showCount(state.total - 1);
+        keepPending(answer, isPending);
+        item.replaceWith(node);
+        node.firstChild.focus();
+      });
+      item.querySelector(".mc-comment").after(editor); // not inside: a pending comment is drawn faded
+      box.focus();
+    }
+
+    // Two clicks (no dialog): the first asks, the second deletes. Replies keep their place under "[deleted]".
+    async function removeOwn(item, button) {
+      if (!("armed" in button.dataset)) return setAttrs(button, { "data-armed": true, text: t("confirm") });
+      const id = +item.dataset.id, depth = +item.dataset.depth, next = item.nextElementSibling;
+      const [response, answer] = await send("DELETE", `${endpoint}/${id}`, null, own.get(id)?.secret);
+      if (!response.ok) return say(note, errorText(response, answer?.error), true);
+      own.delete(id);
+      keepOwn();
+      keepPending({ id }, false);
+      if (!item.querySelector(".mc-pending")) showCount(state.total - 1);
+      nodes.delete(id);
+      if (next && +next.dataset.depth > depth) item.replaceWith(commentNode({ id, depth, deleted: true }));
+      else item.remove();
     }
 
     function refused(response, { code, fields }) {
@@ -485,12 +603,21 @@
     }
 
     on(form.el, "submit", submit);
-    on(form.remember, "change", () => form.remember.checked || writeStore(AUTHOR_KEY, null));
+    // Unticking "Save my name..." forgets the author key and every kept edit secret.
+    on(form.remember, "change", () => {
+      if (form.remember.checked) return keepOwn();
+      writeStore(AUTHOR_KEY, null);
+      try { Object.keys(localStorage).filter((key) => key.startsWith("mc:own:")).forEach((key) => localStorage.removeItem(key)); } catch { /* see readStore */ }
+    });
+    on(form.toggle, "click", () => showPreview(form.preview.hidden));
     on(form.cancel, "click", () => { moveForm(null); state.opener.focus(); });
     on(more, "click", loadPage);
     on(list, "click", (event) => {
-      const button = event.target.closest("[data-reply]");
-      if (button) openReply(button);
+      const button = event.target.closest("button"), item = button?.closest(".mc-item");
+      if (!item) return;
+      if ("reply" in button.dataset) openReply(button);
+      else if ("edit" in button.dataset) openEditor(item);
+      else if ("delete" in button.dataset) removeOwn(item, button);
     });
     restoreAuthor();
     renewToken();

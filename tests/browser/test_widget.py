@@ -85,8 +85,10 @@ def test_the_author_key_is_kept_only_when_the_reader_asks(page, service, second_
     assert "mc:author" not in storage
     [copy] = next(value for key, value in storage.items() if key.startswith("mc:pending:"))
     # The greyed copy shown until approval holds what the listing would show, nothing private.
-    assert set(copy) == {"id", "parent_id", "depth", "author", "body_html", "created_at", "savedAt"}
+    assert set(copy) == {"id", "parent_id", "depth", "author", "body_html", "created_at", "edited", "savedAt"}
     assert copy["author"] == {"name": "Olena", "website": None}
+    # Its edit secret stays in this page alone.
+    assert not any(key.startswith("mc:own:") for key in storage)
 
     page.locator("input[id$=-save]").check()
     fill(page, body="A second comment, remembered.")
@@ -160,7 +162,7 @@ def test_server_side_errors_are_shown_beside_their_fields(page, service, second_
     assert error_beside(page, "name") == "Must not contain < or >."
     assert error_beside(page, "email") == "Not a valid email address."
     assert error_beside(page, "body") == ""
-    assert page.locator(".mc-status").inner_text() == "Please correct the marked fields."
+    assert page.locator(".mc-status").inner_text() == "Correct the marked fields."
     assert page.evaluate("document.activeElement.name") == "name"
     assert service.queue(article) == []
     assert_quiet(page, "Failed to load resource: the server responded with a status of 422 (UNPROCESSABLE ENTITY)")
@@ -179,12 +181,13 @@ def test_xss_payloads_render_as_text_and_run_nothing(page, service, second_origi
     service.moderate(comment_id)
     if where == "widget":
         open_article(page, second_origin.article_url(article))
-        body, name = page.locator(".mc-body"), page.locator(".mc-name")
+        # A listed comment's body, not the form's preview (styled as a body too).
+        body, name = page.locator(".mc-item .mc-body"), page.locator(".mc-name")
     else:
         page.goto(f"{service.base}/embed/{article}")
         body, name = page.locator(".body"), page.locator(".name")
     name.hover()
-    page.locator(".mc-body b, .body b").click()
+    page.locator(".mc-item .mc-body b, .body b").click()
     page.wait_for_timeout(300)  # time for an onerror/onload to fire, were there one
     assert body.locator("img, script, svg, iframe").count() == 0
     assert body.locator("a[href], [onclick]").count() == 0
@@ -209,6 +212,7 @@ def test_posting_with_the_keyboard_alone(page, service, second_origin, article):
     page.keyboard.press("Tab")
     page.keyboard.type("kateryna@example.org")
     page.keyboard.press("Tab")  # website, optional
+    page.keyboard.press("Tab")  # Preview
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.name") == "body"
     page.keyboard.type("Typed without a mouse.")
