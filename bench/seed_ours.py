@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COMMENT_COLUMNS = (
     "id", "article_id", "parent_id", "thread_id", "path", "depth", "status", "author_name",
     "author_email", "email_key", "author_website", "avatar", "body_text", "body_html", "body_digest", "ip",
-    "user_agent", "reasons", "created_at", "updated_at", "moderated_at", "moderated_by", "author_key_id",
+    "user_agent", "reasons", "created_at", "updated_at", "moderated_at", "moderated_by",
 )
 ARTICLE_COLUMNS = ("id", "key", "closed", "title", "url", "approved_count", "version", "created_at")
 # Columns the seeded comments leave NULL: no author key (trusted authors are off),
@@ -144,7 +144,7 @@ def comment_rows(seeds, article_id, first_id, rendered, db, clock):
             comment_id, article_id, first_id + seed.parent if seed.parent is not None else None,
             int(path[:PATH_SEGMENT]), path, len(path) // PATH_SEGMENT - 1, status.value,
             name, email, email_key, website, avatar, body_text, body_html, digest, "127.0.0.0", "bench-seed",
-            "[]", created, *((created, None, None) if seed.is_pending else (moderated, moderated, "bench")), None,
+            "[]", created, *((created, None, None) if seed.is_pending else (moderated, moderated, "bench")),
         ))
     return rows
 
