@@ -10,7 +10,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from . import data
+from . import data, wire
 from .scenarios import SCENARIOS
 from .stats import Spread, latency, ratios, throughput
 
@@ -79,10 +79,11 @@ def target_rows(results, curve_points):
         ("counts for 20 articles ≥ 2.5 × Isso", "counts", "counts", "isso", 2.5),
         ("POST ≥ 1.5 × Isso, 1 client", "post_c1", "post_c1", "isso", 1.5),
         ("POST ≥ 1.5 × Isso, 16 clients", "post_c16", "post_c16", "isso", 1.5),
+        ("GET compressed (as a browser asks) ≥ 0.95 × uncompressed", "get_br", "get", None, 0.95),
     ]
     for title, key, other_key, other, goal in checks:
         for name in OURS:
-            spread = ratios(results.get((key, name), []), results.get((other_key, other), []))
+            spread = ratios(results.get((key, name), []), results.get((other_key, other or name), []))
             if spread:
                 rows.append((f"{title} — {SYSTEMS[name]}", f"{spread_text(spread, 2)}", spread.median >= goal))
     if curve_points:
@@ -119,6 +120,15 @@ def targets_table(results, curve_points):
     for title, measured, met in target_rows(results, curve_points):
         lines.append(f"| {title} | {measured} | {'yes' if met else '**no**'} |")
     return lines
+
+
+def wire_section(figures):
+    """Bytes on the wire per read, beside Isso's (bench/wire.py)."""
+    if not figures:
+        return []
+    return ["", "## Bytes on the wire per read", "",
+            "Everything received for one read (status line, headers, body), with the coding the server chose.", "",
+            *wire.table(figures, SYSTEMS)]
 
 
 def curve_table(points):
@@ -221,7 +231,7 @@ def source_digest():
     return digest.hexdigest()[:12]
 
 
-def render(args, results, memory, probe, curve, deployment, elapsed, problems=(), sections=()):
+def render(args, results, memory, probe, curve, deployment, elapsed, problems=(), wire_bytes=None, sections=()):
     """The markdown report and the raw figures behind it; sections are (title, lines) of other parts."""
     machine = describe_machine()
     curve_deployment, points, curve_memory = curve if curve else (None, [], None)
@@ -252,6 +262,7 @@ def render(args, results, memory, probe, curve, deployment, elapsed, problems=()
         "## Targets",
         "",
         *targets_table(results, points),
+        *wire_section(wire_bytes),
         "",
         "## Peak memory per worker (VmHWM)",
         "",
@@ -281,5 +292,6 @@ def render(args, results, memory, probe, curve, deployment, elapsed, problems=()
         "curve": [{"comments": p["comments"], "cold": p["cold"], "moderation": p["moderation"],
                    "runs": {n: [asdict(r) for r in runs] for n, runs in p["runs"].items()}} for p in points],
         "curve_memory_kib": curve_memory, "seeding_s": deployment.seconds_seeding if deployment else None,
+        "wire_bytes": wire_bytes,
     }
     return "\n".join(lines) + "\n", raw

@@ -20,7 +20,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from . import data, mixed, report, spy, systems
+from . import data, mixed, report, spy, systems, wire
 from .load import Result, run_wrk
 from .scenarios import SCENARIOS, isso_request, ours_request, write_post_bodies
 from .servers import ROOT, CoreWatch, wait_for_quiet_machine, wait_until_idle
@@ -74,6 +74,7 @@ def measured_run(server, everyone, request, connections, args):
 
 RESTARTS = []
 CURVE_POINTS = []
+WIRE = {}
 
 
 def restart_dead(servers):
@@ -140,6 +141,7 @@ def run_main(args, bodies):
                 server.start()
         etags = {name: systems.check_ours(server.base, bodies) for name, server in servers.items() if name != "isso"}
         systems.check_isso(servers["isso"].base, bodies)
+        WIRE.update(wire.measure(servers, bodies))
         results = measure_main(servers, main_requests(servers, bodies, etags), args)
         memory = {name: server.peak_memory_kib() for name, server in servers.items()}
     finally:
@@ -264,7 +266,8 @@ def main(argv=None):
         problems.append(f"the service's source changed during the run: {digests}")
     sections = [("Mixed load: 90% thread reads, 9% counts, 1% posts",
                  mixed.table(mixed_results, args, report.SYSTEMS))] if mixed_results else []
-    document, raw = report.render(args, results, memory, probe, curve, deployment, elapsed, problems, sections)
+    document, raw = report.render(args, results, memory, probe, curve, deployment, elapsed, problems, WIRE,
+                                  sections)
     raw["mixed"] = {name: [vars(run) for run in runs] for name, runs in (mixed_results or {}).items()}
     save(document, raw)
     if not args.keep_data:

@@ -8,6 +8,8 @@ from . import data
 from .load import Request
 
 JSON = ("Content-Type", "application/json")
+# What current browsers send; scenarios whose key ends in _br send it.
+BROWSER_ENCODINGS = ("Accept-Encoding", "gzip, deflate, br, zstd")
 # Isso's configured site origin (see isso_config): what a browser on the site sends.
 ISSO_SITE = "http://127.0.0.1:1"
 
@@ -23,6 +25,7 @@ class Scenario:
 SCENARIOS = [
     Scenario("get", "GET one article, 50 comments", 16, "ceiling"),
     Scenario("get_c1", "GET one article, 1 connection", 1),
+    Scenario("get_br", "GET one article, as a browser asks (Accept-Encoding: gzip, deflate, br, zstd)", 16),
     Scenario("etag", "GET with If-None-Match (304)", 16, "ceiling"),
     Scenario("etag_c1", "304, 1 connection", 1),
     Scenario("counts", "counts for 20 articles", 16, "isso"),
@@ -58,7 +61,7 @@ def write_post_bodies(folder):
 def ours_request(key, base, etag, bodies):
     """Requests for our service and for the ceiling (same routes, same bodies)."""
     if key.startswith("get"):
-        return Request("GET", base + comments_path(data.BIG_ARTICLE))
+        return Request("GET", base + comments_path(data.BIG_ARTICLE), encodings(key))
     if key.startswith("etag"):
         return Request("GET", base + comments_path(data.BIG_ARTICLE), (("If-None-Match", etag),))
     if key.startswith("counts"):
@@ -69,7 +72,7 @@ def ours_request(key, base, etag, bodies):
 def isso_request(key, base, bodies):
     """Requests for Isso; None where Isso has no equivalent (it sends no ETag)."""
     if key.startswith("get"):
-        return Request("GET", f"{base}/?{urlencode({'uri': data.isso_uri(data.BIG_ARTICLE)})}")
+        return Request("GET", f"{base}/?{urlencode({'uri': data.isso_uri(data.BIG_ARTICLE)})}", encodings(key))
     if key.startswith("etag"):
         return None
     if key.startswith("counts"):
@@ -77,6 +80,10 @@ def isso_request(key, base, bodies):
     return Request("POST", f"{base}/new?{urlencode({'uri': data.isso_uri(data.POST_ARTICLE)})}",
                    (JSON, ("Origin", ISSO_SITE), ("Referer", ISSO_SITE + "/" + data.POST_ARTICLE)),
                    bodies["isso"])
+
+
+def encodings(key):
+    return (BROWSER_ENCODINGS,) if key.endswith("_br") else ()
 
 
 def isso_config(path, dbpath):

@@ -28,10 +28,11 @@ COMMENT_COLUMNS = (
     "author_email", "email_key", "author_website", "avatar", "body_text", "body_html", "body_digest", "ip",
     "user_agent", "reasons", "created_at", "updated_at", "moderated_at", "moderated_by",
 )
-ARTICLE_COLUMNS = ("id", "key", "closed", "title", "url", "approved_count", "version", "created_at")
-# Columns the seeded comments leave NULL: no author key (trusted authors are off),
-# no import source.
-LEFT_NULL = {"author_key_id", "source", "source_id"}
+ARTICLE_COLUMNS = ("id", "key", "closed", "kept_open", "title", "url", "approved_count", "version", "created_at")
+# Columns the seeded rows leave NULL: comments have no author key (trusted
+# authors are off) and no import source; articles no publication date, and
+# no first-comment time (it matters only with CLOSE_AFTER_DAYS, off here).
+LEFT_NULL = {"author_key_id", "source", "source_id", "published_at", "first_comment_at"}
 COUNT_COLUMNS = ("bucket", "approved", "rejected", "spam")
 # SQLAlchemy's storage format for DateTime on SQLite.
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
@@ -165,7 +166,7 @@ def seed(database_url, articles, secret, *, create=False):
         article_rows, rows = [], []
         for seeds in batch:
             pending = sum(seed.is_pending for seed in seeds)
-            article_rows.append((article_id, seeds[0].article, False, None, None, len(seeds) - pending,
+            article_rows.append((article_id, seeds[0].article, False, False, None, None, len(seeds) - pending,
                                  1 + len(seeds) - pending, db.timestamp(clock)))
             counts[article_id % STATUS_BUCKETS]["approved"] += len(seeds) - pending
             rows += comment_rows(seeds, article_id, comment_id, rendered, db, clock)

@@ -3,6 +3,7 @@
 
 # PUBLIC_MAX_AGE = 30
 # BODY_MAX_LENGTH = 5000
+# CLOSE_AFTER_DAYS = 30   # close articles a month after publication (or their first comment)
 # TRUSTED_HOSTS = ["comments.example"]
 # ALLOWED_ORIGINS = ["https://news.example"]
 # PROXY_FIX_X_FOR = 1

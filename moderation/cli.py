@@ -62,9 +62,12 @@ def revoke_moderator(name):
 @click.option("--article", default=DEMO_ARTICLE_ID, show_default=True)
 def seed_demo(article):
     """Add a few comments (approved, a reply, one pending) to the demo article, once."""
-    added = demo_service.seed_demo(article, SubmissionSettings.from_config(current_app.config))
+    settings = SubmissionSettings.from_config(current_app.config)
+    added = demo_service.seed_demo(article, settings)
     click.echo(f"Added {added} demo comments to {article!r}." if added else
                f"{article!r} has comments already; nothing added.")
+    if demo_service.seed_demo_list(settings):
+        click.echo("Added the demo article list's other stories.")
 
 
 @click.command("purge")

@@ -27,6 +27,18 @@ class Defaults:
     PUBLIC_MAX_AGE = 10
     # Serialised pages this worker keeps, keyed by the article's version in the database.
     THREAD_CACHE_SIZE = 512
+    # Seconds a worker reuses an article's state (version, count, closed) and
+    # a counts answer it read (services/recent.py): how long another worker's
+    # or host's change may take to show. 0 reads them on every request.
+    RECENT_READ_MAX_AGE = 0.05
+    # /metrics (Prometheus) answers only `Authorization: Bearer <this>`, at
+    # least 16 characters; None (the default) serves no /metrics at all.
+    METRICS_TOKEN = None
+    # Answer gzip or Brotli to clients that accept it (JSON, HTML, scripts,
+    # styles, feeds), for bodies of at least COMPRESSION_MIN_SIZE bytes. Turn
+    # it off only where a proxy in front compresses instead.
+    COMPRESSION_ENABLED = True
+    COMPRESSION_MIN_SIZE = 1024
     # Seconds a SQLite writer waits for the lock before giving up.
     SQLITE_BUSY_TIMEOUT = 30
     # SQLite's fsync policy in WAL mode. FULL syncs the log at every commit, so
@@ -51,6 +63,10 @@ class Defaults:
     ALLOWED_ORIGINS: list = []
     # Browser origins allowed to call the moderation API; empty means none.
     MODERATION_ORIGINS: list = []
+    # Close an article to new comments this many days after its publication
+    # date (moderators set it) or, without one, after its first comment;
+    # None (or 0) never does. A moderator's close or reopen wins over it.
+    CLOSE_AFTER_DAYS = None
     # Top-level comments (each with its replies) per /embed/... page.
     EMBED_PAGE_LIMIT = 50
     # Flask-Limiter: on by default; FLASK_RATELIMIT_ENABLED=false turns it off.
@@ -155,12 +171,19 @@ def load_config(app, test_config=None):
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
+    check_close_after_days(app.config["CLOSE_AFTER_DAYS"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = read_or_create_secret(app.instance_path)
     if not app.config["RATELIMIT_STORAGE_URI"]:
         # Never the main database, which may be PostgreSQL: counts are written
         # on every request and are worth nothing after their window.
         app.config["RATELIMIT_STORAGE_URI"] = storage_uri(Path(app.instance_path) / "rate_limits.sqlite")
+
+
+def check_close_after_days(days):
+    """Stop at startup on a CLOSE_AFTER_DAYS that every request would trip on."""
+    if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 0):
+        raise ValueError(f"CLOSE_AFTER_DAYS must be a whole number of days (0 or None: off), not {days!r}")
 
 
 def normalise_database_url(url):

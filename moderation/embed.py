@@ -135,7 +135,8 @@ def render_page(article_id, *, values, error=None, is_posted=False):
     cursor = request.args.get("cursor")
     after = read_cursor(cursor) if cursor else None
     with threads.lone_reads() as connection:
-        state = threads.read_article_state(connection, article_id)
+        state = threads.read_article_state(connection, article_id,
+                                           close_after_days=current_app.config["CLOSE_AFTER_DAYS"])
         page = ThreadPageSchema().dump(threads.list_thread(
             connection, state, limit=current_app.config["EMBED_PAGE_LIMIT"], after=after))
     status, summary, fields = refusal(error) if error else (200, None, {})

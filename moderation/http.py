@@ -13,6 +13,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from schemas.base import MAX_ID, decode_cursor
 
+from .compression import CodingAwareRequest, CodingAwareResponse, EncodedBody, kept_static
 from .errors import BadRequest, UnsupportedMediaType
 from .privacy import anonymise_ip
 
@@ -66,6 +67,12 @@ class CommentMap(Map):
 class CommentApp(Flask):
     json_provider_class = OrjsonProvider
     url_map_class = CommentMap
+    request_class = CodingAwareRequest
+    response_class = CodingAwareResponse
+
+    def send_static_file(self, filename):
+        """Static files from memory, compressed once (compression.kept_static)."""
+        return kept_static(super().send_static_file(filename), self.static_folder, filename)
 
 
 def read_json_object(req):
@@ -112,12 +119,14 @@ def no_content():
     return response
 
 
-def public_response(answer):
+def public_response(answer, mimetype="application/json"):
     """A cacheable public answer (services.threads.PublicAnswer): 200 with its
     body, or 304 when the client's copy is current. A 304 carries the caching
     headers its 200 would (RFC 9110, 15.4.5); werkzeug drops its body headers."""
     response = current_app.response_class(answer.body, status=200 if answer.body is not None else 304,
-                                          mimetype="application/json")
+                                          mimetype=mimetype)
+    if isinstance(answer.body, EncodedBody):
+        response.encoded_body = answer.body
     response.set_etag(answer.etag)
     response.cache_control.public = True
     response.cache_control.max_age = current_app.config["PUBLIC_MAX_AGE"]

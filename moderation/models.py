@@ -58,7 +58,14 @@ class Article(db.Model):
     # named "key". Everywhere in the code, article_id is this string, and an
     # article's integer primary key is article_pk.
     article_id: Mapped[str] = mapped_column("key", sa.String(200), unique=True, key="article_id")
+    # A moderator's decision, which always wins over CLOSE_AFTER_DAYS
+    # (services/closing.py): closed, or kept open however old the article is.
     closed: Mapped[bool] = mapped_column(default=False)
+    kept_open: Mapped[bool] = mapped_column(default=False)
+    # When the site published the article (set by moderators), else when its
+    # first comment came, in any status: CLOSE_AFTER_DAYS counts from there.
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    first_comment_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     title: Mapped[str | None] = mapped_column(sa.String(300))
     url: Mapped[str | None] = mapped_column(sa.String(2048))
     # Kept in step with the comments by every moderation action, in the same
@@ -75,6 +82,8 @@ class Comment(db.Model):
     __table_args__ = (
         # Approved comments of one article in thread order, page by page.
         sa.Index("ix_comments_thread_order", "article_pk", "status", "thread_id", "path"),
+        # An article's feed: its newest approved comments, without sorting them all.
+        sa.Index("ix_comments_article_feed", "article_pk", "status", "id"),
         # The moderation queue: one status, oldest first.
         sa.Index("ix_comments_status_id", "status", "id"),
         # Duplicate detection: this body from this author on this article.

@@ -9,8 +9,10 @@ from pathlib import Path
 import rjsmin
 from flask import Blueprint, current_app, render_template, request, url_for
 
+from .compression import EncodedBody
 from .errors import NotFound
 from .openapi import HTML, JAVASCRIPT, documented
+from .services.demo import DEMO_STORIES, DEMO_TITLE, Story
 
 bp = Blueprint("pages", __name__)
 
@@ -35,7 +37,24 @@ def demo_article():
         "demo.html", article_id=DEMO_ARTICLE_ID, api_base="",
         widget_url=url_for("pages.widget"),
         embed_url=url_for("embed.show_thread", article_id=DEMO_ARTICLE_ID),
+        list_url=url_for("pages.demo_article_list"),
     )
+    return html, 200, {"Content-Security-Policy": DEMO_CSP}
+
+
+@bp.get("/demo/articles")
+@documented(responses={200: HTML}, errors=(404,))
+def demo_article_list():
+    """A demo list of articles, each with its comment count badge (count.js)."""
+    if not current_app.config["DEMO_PAGE"]:
+        raise NotFound()
+    main = Story(DEMO_ARTICLE_ID, "War in Ukraine", DEMO_TITLE, "Staff report")
+    stories = [{**vars(story), "url": url_for("embed.show_thread", article_id=story.article_id)}
+               for story in [main, *DEMO_STORIES]]
+    stories[0]["url"] = url_for("pages.demo_article")
+    html = render_template("demo_list.html", stories=stories, lang="uk" if request.args.get("lang") == "uk" else "en",
+                           count_url=url_for("pages.count_script"),
+                           recent_feed_url=url_for("feeds.recent_feed"))
     return html, 200, {"Content-Security-Policy": DEMO_CSP}
 
 
@@ -43,8 +62,21 @@ def demo_article():
 @documented(responses={200: JAVASCRIPT}, cached=True)
 def widget():
     """The embeddable widget: one file, CSS included, cacheable for an hour."""
-    body = served_script(os.path.join(current_app.static_folder, "widget.js"))
+    return script_response("widget.js")
+
+
+@bp.get("/count.js")
+@documented(responses={200: JAVASCRIPT}, cached=True)
+def count_script():
+    """Comment count badges for a site's article lists: one file, cacheable for an hour."""
+    return script_response("count.js")
+
+
+def script_response(name):
+    """A script of static/ for other sites' pages, minified, cacheable for an hour."""
+    body = served_script(os.path.join(current_app.static_folder, name))
     response = current_app.response_class(body, mimetype="text/javascript")
+    response.encoded_body = body
     response.set_etag(hashlib.blake2b(body, digest_size=12).hexdigest())
     response.cache_control.public = True
     response.cache_control.max_age = 3600
@@ -55,9 +87,9 @@ def widget():
 
 @cache
 def served_script(path):
-    """A script as served: minified once per process, so that the source
-    keeps its comments and readers download none of them."""
-    return minify(Path(path).read_text(encoding="utf-8")).encode()
+    """A script as served: minified and compressed once per process, so that
+    the source keeps its comments and readers download none of them."""
+    return EncodedBody(minify(Path(path).read_text(encoding="utf-8")).encode())
 
 
 def minify(source):

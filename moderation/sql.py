@@ -1,6 +1,7 @@
 """Statements that SQLite and PostgreSQL spell alike but SQLAlchemy builds
 per dialect: INSERT ... ON CONFLICT."""
 
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .extensions import db
@@ -13,11 +14,14 @@ def insert_for(table, dialect_name=None):
     return (postgresql if name == "postgresql" else sqlite).insert(table)
 
 
-def get_or_insert(table, key, values, *returning):
+def get_or_insert(table, key, values, *returning, fill=()):
     """The columns `returning` of the row whose unique column `key` holds
     values[key.key], inserted with `values` if there is none. The conflict
     branch rewrites the key to itself, so the existing row is returned, and
-    locked until the transaction ends, even when two requests race."""
+    locked until the transaction ends, even when two requests race; columns
+    in `fill` that the existing row has as NULL take their value from `values`."""
     insert = insert_for(table).values(**values)
-    upsert = insert.on_conflict_do_update(index_elements=[key], set_={key: insert.excluded[key.key]})
+    set_ = {key: insert.excluded[key.key], **{column: sa.func.coalesce(column, insert.excluded[column.key])
+                                               for column in fill}}
+    upsert = insert.on_conflict_do_update(index_elements=[key], set_=set_)
     return db.session.execute(upsert.returning(*returning))

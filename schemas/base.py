@@ -109,6 +109,21 @@ class UtcDateTime(fields.DateTime):
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class Timestamp(fields.AwareDateTime):
+    """An RFC 3339 timestamp with its offset (Z or +hh:mm), read as UTC to the
+    second, from 1970 to 9999: years outside have no four-digit RFC 3339 form."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            moment = moment.astimezone(UTC).replace(microsecond=0)
+        except OverflowError:  # year 1 at +01:00 is in year 0 in UTC
+            moment = None
+        if moment is None or not 1970 <= moment.year <= 9999:
+            raise ValidationError("Must be between 1970 and 9999.")
+        return moment
+
+
 ARTICLE_ID_MAX = 200
 
 

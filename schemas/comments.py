@@ -264,11 +264,29 @@ def dump_listed(comment):
     return SHARED["placeholder" if getattr(comment, "deleted", False) else "public"].dump(comment)
 
 
+CLOSED_REASONS = ("moderator", "age")
+CLOSED_REASON = "Why the article is closed: a moderator closed it, or CLOSE_AFTER_DAYS did; null while it is open."
+AUTO_CLOSE = ("CLOSE_AFTER_DAYS as it applies to this article; null when the setting is off, when a "
+              "moderator closed or reopened the article, or while there is no date to count from.")
+
+
+class AutoCloseSchema(Schema):
+    """CLOSE_AFTER_DAYS as it applies to one article: after how many days,
+    counted from its publication date or its first comment, and when."""
+
+    after_days = fields.Integer()
+    counted_from = fields.String(metadata={"enum": ["published_at", "first_comment"]})
+    closes_at = UtcDateTime()
+
+
 class ThreadPageSchema(Schema):
     """A page of an article's approved comments."""
 
     article_id = fields.String()
     closed = fields.Boolean()
+    closed_reason = fields.String(allow_none=True, metadata={"enum": [*CLOSED_REASONS, None],
+                                                             "description": CLOSED_REASON})
+    auto_close = fields.Nested(AutoCloseSchema, allow_none=True, metadata={"description": AUTO_CLOSE})
     total = fields.Integer()
     comments = fields.Function(lambda page: [dump_listed(comment) for comment in page.comments],
                                metadata={"dumps": [(PublicCommentSchema, PlaceholderSchema)]})

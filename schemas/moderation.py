@@ -5,12 +5,16 @@ fields appear."""
 import ipaddress
 import re
 
-from marshmallow import Schema, ValidationError, fields, post_dump, post_load, pre_load, validate
+from marshmallow import (
+    Schema, ValidationError, fields, post_dump, post_load, pre_load, validate, validates_schema,
+)
 
 from .base import (
-    MAX_ID, Cursor, SingleLineText, StrictInteger, StrictSchema, UtcDateTime, validate_article_id,
+    MAX_ID, Cursor, SingleLineText, StrictInteger, StrictSchema, Timestamp, UtcDateTime, validate_article_id,
 )
-from .comments import EmailAddress, ModerationCommentSchema
+from .comments import (
+    AUTO_CLOSE, CLOSED_REASON, CLOSED_REASONS, AutoCloseSchema, EmailAddress, ModerationCommentSchema,
+)
 
 STATUSES = ("pending", "approved", "rejected", "spam")
 BULK_ACTIONS = ("approve", "reject", "spam", "requeue", "delete")
@@ -72,8 +76,9 @@ class LogArgsSchema(PageArgsSchema):
 
     about = fields.String(load_default=None, validate=validate.OneOf(["comments", "articles", "rules"]),
                           metadata={"description": "Only the entries about comments (status changes, "
-                                                   "deletions, erasures), articles (close, reopen) or the "
-                                                   "blocklists (blocks, replaced and edited lists)."})
+                                                   "deletions, erasures), articles (close, reopen, reset_closed, "
+                                                   "set_published_at) or the blocklists (blocks, replaced "
+                                                   "and edited lists)."})
 
 
 BLOCKS = ("email", "ip")
@@ -99,9 +104,23 @@ class BulkActionSchema(StrictSchema):
 
 
 class ArticlePatchSchema(StrictSchema):
-    """PATCH /api/v1/moderation/articles/{article_id}."""
+    """PATCH /api/v1/moderation/articles/{article_id}: either field or both.
+    closed: a moderator's close (true) or open (false), which CLOSE_AFTER_DAYS
+    does not override, or null to withdraw it; published_at: when the site
+    published the article, where CLOSE_AFTER_DAYS counts from (null: from its
+    first comment)."""
 
-    closed = StrictBoolean(required=True)
+    closed = StrictBoolean(allow_none=True, metadata={
+        "description": "A moderator's close (true) or open (false), which CLOSE_AFTER_DAYS never overrides. "
+                       "null withdraws either: CLOSE_AFTER_DAYS decides again."})
+    published_at = Timestamp(allow_none=True, metadata={
+        "description": "When the site published the article, with its offset, 1970 to 9999: CLOSE_AFTER_DAYS "
+                       "counts from it. null clears it: the days count from the first comment."})
+
+    @validates_schema
+    def require_a_change(self, data, **_):
+        if not data:
+            raise ValidationError("Send closed, published_at or both.", "_schema")
 
 
 class AuthorRequestSchema(StrictSchema):
@@ -181,6 +200,10 @@ class ArticleStateSchema(Schema):
 
     article_id = fields.String()
     closed = fields.Boolean()
+    closed_reason = fields.String(allow_none=True, metadata={"enum": [*CLOSED_REASONS, None],
+                                                             "description": CLOSED_REASON})
+    published_at = UtcDateTime(allow_none=True)
+    auto_close = fields.Nested(AutoCloseSchema, allow_none=True, metadata={"description": AUTO_CLOSE})
     total = fields.Integer(attribute="approved_count")
 
 

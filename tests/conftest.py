@@ -113,6 +113,21 @@ def app(database_url, tmp_path, settings):
 
 
 @pytest.fixture
+def statements(app):
+    """Collects the SQL statements the app runs while the test makes requests."""
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    sa.event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

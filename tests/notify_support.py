@@ -18,6 +18,7 @@ from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
@@ -192,3 +193,21 @@ class WebhookReceiver:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=5)
+
+
+# Fixtures of the mail tests, imported by them: the app's mail goes to a real
+# SMTP server on a loopback port, and `inbox` holds what it received.
+@pytest.fixture
+def smtp():
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def settings(smtp):
+    return mail_settings(smtp[1])
+
+
+@pytest.fixture
+def inbox(smtp):
+    return smtp[0]

@@ -244,7 +244,7 @@ def test_a_closed_article_shows_a_notice_and_no_form(client, make_comment, moder
     make_comment(ARTICLE)
     close(client, moderator)
     page = client.get(PAGE).text
-    assert '<p class="closed" role="status">Comments are closed.</p>' in page
+    assert '<p class="closed" role="status">Comments were closed by the moderators.</p>' in page
     assert "<form" not in page and "reply_to" not in page and len(listed(page)) == 1
 
 
@@ -254,7 +254,7 @@ def test_posting_to_a_closed_article_is_a_403_page(client, moderator, overrides)
     close(client, moderator)
     response = send_form(client, token=token, **overrides)
     assert response.status_code == 403 and response.mimetype == "text/html"
-    assert "Comments are closed." in response.text and "<form" not in response.text
+    assert "Comments were closed by the moderators." in response.text and "<form" not in response.text
     assert stored(client, moderator) == []
 
 

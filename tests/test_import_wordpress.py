@@ -2,14 +2,16 @@
 through the public API; running it twice, dry, or after a crash."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
 from moderation.extensions import db
 from moderation.importers import wordpress
-from moderation.models import Comment
+from moderation.models import Article, Comment
 from tests.import_support import FIXTURES, counts_match_comments, run_import, stored_state, thread
+from tests.moderation_support import API, article_row
 
 WXR = FIXTURES / "wordpress.xml"
 POST = "2019/05/hello-world"
@@ -79,6 +81,40 @@ def test_statuses_articles_and_private_fields_are_stored_as_for_live_comments(ap
     assert len(answer.json["comments"]) == 2
     public = client.get(f"/api/v1/articles/{POST}/comments").get_data(as_text=True)
     assert "@example.org" not in public and "203.0.113" not in public
+
+
+def publication_dates(app):
+    """{article id: published_at} of every article."""
+    with app.app_context():
+        return dict(db.session.execute(sa.select(Article.article_id, Article.published_at)).all())
+
+
+def test_each_post_s_gmt_date_becomes_its_publication_date(app, runner, tmp_path):
+    # A draft's GMT date is all zeros: it has none, and its local date is no publication.
+    text = WXR.read_text(encoding="utf-8").replace("[2019-06-10 09:00:00]]></wp:post_date_gmt>",
+                                                   "[0000-00-00 00:00:00]]></wp:post_date_gmt>")
+    (tmp_path / "draft.xml").write_text(text, encoding="utf-8")
+    assert run_import(runner, tmp_path / "draft.xml").exit_code == 0
+    assert run_import(runner, FIXTURES / "wordpress-1.0.xml").exit_code == 0
+    assert publication_dates(app) == {
+        POST: datetime(2019, 5, 1, 9, 0, tzinfo=UTC),  # GMT, not the site's 11:00
+        "?p=42": None, "2008/03/plain-old-post": datetime(2008, 3, 15, 10, 0, tzinfo=UTC)}
+
+
+def test_a_stored_article_gets_the_date_it_lacks_and_keeps_the_one_it_has(app, runner, client, make_comment,
+                                                                          moderator):
+    make_comment(POST)  # stored before the import, without a date
+    client.patch(f"{API}/articles/%3Fp=42", json={"published_at": "2020-01-01T00:00:00Z"}, headers=moderator)
+    assert run_import(runner, WXR).exit_code == 0
+    assert publication_dates(app) == {POST: datetime(2019, 5, 1, 9, 0, tzinfo=UTC),
+                                      "?p=42": datetime(2020, 1, 1, tzinfo=UTC)}
+    # Run again once the date is gone: nothing new to import, yet the date
+    # comes back, with a new version of the article for the caches.
+    client.patch(f"{API}/articles/{POST}", json={"published_at": None}, headers=moderator)
+    version = article_row(app, POST)[2]
+    assert run_import(runner, WXR).exit_code == 0
+    assert publication_dates(app)[POST] == datetime(2019, 5, 1, 9, 0, tzinfo=UTC)
+    assert article_row(app, POST)[2] == version + 1
 
 
 def test_the_same_file_again_changes_nothing(app, runner):

@@ -184,22 +184,28 @@ def test_stats_count_every_status(client, make_comment, moderator):
 
 # --- closing articles -------------------------------------------------------
 
+def article_answer(article_id, closed, total):
+    """The answer to PATCH .../articles/{article_id} without a publication date or CLOSE_AFTER_DAYS."""
+    return {"article_id": article_id, "closed": closed, "closed_reason": "moderator" if closed else None,
+            "published_at": None, "auto_close": None, "total": total}
+
+
 def test_closing_an_article_stops_new_comments(app, client, make_comment, post_comment, moderator):
     make_comment()
     etag = listing(client).headers["ETag"]
     response = client.patch(f"{API}/articles/{ARTICLE}", json={"closed": True}, headers=moderator)
     assert response.status_code == 200
-    assert response.json == {"article_id": ARTICLE, "closed": True, "total": 1}
+    assert response.json == article_answer(ARTICLE, True, 1)
     closed = listing(client)
     assert closed.json["closed"] is True and closed.headers["ETag"] != etag
     assert_error(post_comment(), 403, "comments_closed")
     # Closing twice changes nothing: same ETag, no second audit entry.
     again = client.patch(f"{API}/articles/{ARTICLE}", json={"closed": True}, headers=moderator)
-    assert again.json == {"article_id": ARTICLE, "closed": True, "total": 1}
+    assert again.json == article_answer(ARTICLE, True, 1)
     assert listing(client).headers["ETag"] == closed.headers["ETag"]
     assert [row[2] for row in audit_rows(app)] == ["approve", "close"]
     reopened = client.patch(f"{API}/articles/{ARTICLE}", json={"closed": False}, headers=moderator)
-    assert reopened.json == {"article_id": ARTICLE, "closed": False, "total": 1}
+    assert reopened.json == article_answer(ARTICLE, False, 1)
     assert listing(client).json["closed"] is False
     assert post_comment().status_code == 202
     assert audit_rows(app)[-1] == (None, "mod", "reopen", None, None)
@@ -209,7 +215,7 @@ def test_closing_an_unknown_article_creates_it(app, client, moderator):
     key = "2026/11/ünïcode-page"
     response = client.patch(f"{API}/articles/{key}", json={"closed": True}, headers=moderator)
     assert response.status_code == 200
-    assert response.json == {"article_id": key, "closed": True, "total": 0}
+    assert response.json == article_answer(key, True, 0)
     assert article_row(app, key) == (True, 0, 2)
     assert listing(client, key).json["closed"] is True
 
@@ -217,8 +223,14 @@ def test_closing_an_unknown_article_creates_it(app, client, moderator):
 @pytest.mark.parametrize("path,body,field", [
     (ARTICLE, {"closed": "true"}, "closed"),
     (ARTICLE, {"closed": 1}, "closed"),
-    (ARTICLE, {"closed": None}, "closed"),
-    (ARTICLE, {}, "closed"),
+    (ARTICLE, {"closed": "null"}, "closed"),
+    (ARTICLE, {}, "_schema"),
+    (ARTICLE, {"published_at": "2026-11-25"}, "published_at"),
+    (ARTICLE, {"published_at": "2026-11-25T10:00:00"}, "published_at"),  # no offset: whose 10:00?
+    (ARTICLE, {"published_at": 1796280000}, "published_at"),
+    (ARTICLE, {"published_at": "1969-12-31T23:59:59Z"}, "published_at"),
+    (ARTICLE, {"published_at": "0001-01-01T00:00:00+01:00"}, "published_at"),  # year 0 in UTC
+    (ARTICLE, {"closed": True, "published_at": "soon"}, "published_at"),
     (ARTICLE, {"closed": True, "title": "x"}, "title"),
     ("x" * 201, {"closed": True}, "article_id"),
     ("a%01b", {"closed": True}, "article_id"),

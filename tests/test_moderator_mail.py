@@ -7,27 +7,10 @@ import re
 import pytest
 
 from tests.moderation_support import API, assert_error, audit_rows, statuses
-from tests.notify_support import (
-    MAIL_FROM, PUBLIC_URL, deliver, links, mail_settings, parts, smtp_server,
-)
+from tests.notify_support import MAIL_FROM, PUBLIC_URL, deliver, links, parts
+from tests.notify_support import inbox, settings, smtp  # noqa: F401 (fixtures)
 
 ARTICLE = "2026/12/held"
-
-
-@pytest.fixture
-def smtp():
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def settings(smtp):
-    return mail_settings(smtp[1])
-
-
-@pytest.fixture
-def inbox(smtp):
-    return smtp[0]
 
 
 @pytest.fixture

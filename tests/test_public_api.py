@@ -32,7 +32,8 @@ def test_post_answers_202_with_public_view_and_status(client):
 def test_pending_comments_are_not_listed(client, post_comment):
     post_comment(ARTICLE)
     listing = client.get(URL).json
-    assert listing == {"article_id": ARTICLE, "closed": False, "total": 0, "comments": [], "next_cursor": None}
+    assert listing == {"article_id": ARTICLE, "closed": False, "closed_reason": None, "auto_close": None,
+                       "total": 0, "comments": [], "next_cursor": None}
 
 
 def test_unknown_article_is_an_empty_listing_and_creates_nothing(app, client):

@@ -11,21 +11,11 @@ from moderation.services.screening import SubmissionSettings
 ARTICLE = "perf/thread"
 
 
-@pytest.fixture
-def statements(app):
-    """Collects the SQL statements the app runs while the test makes requests."""
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    sa.event.remove(engine, "before_cursor_execute", record)
+# The read path's own cost: the worker's recent states off (see test_recent_reads.py).
+FRESH_STATES = pytest.mark.parametrize("settings", [{"RECENT_READ_MAX_AGE": 0}])
 
 
+@FRESH_STATES
 def test_listing_runs_two_statements_whatever_the_thread_size(client, make_comment, statements):
     tops = [make_comment(ARTICLE) for _ in range(3)]
     make_comment(ARTICLE, parent_id=tops[0])
@@ -40,6 +30,7 @@ def test_listing_runs_two_statements_whatever_the_thread_size(client, make_comme
     assert counts == [2, 2], counts
 
 
+@FRESH_STATES
 def test_cached_page_and_304_cost_one_row_read_at_most(app, client, make_comment, statements):
     make_comment(ARTICLE)
     first = client.get(f"/api/v1/articles/{ARTICLE}/comments")

@@ -10,27 +10,12 @@ import re
 import pytest
 
 from tests.moderation_support import API
-from tests.notify_support import PUBLIC_URL, deliver, links, mail_settings, parts, smtp_server
+from tests.notify_support import PUBLIC_URL, deliver, links, parts
+from tests.notify_support import inbox, settings, smtp  # noqa: F401 (fixtures)
 
 ARTICLE = "2026/12/replies"
 READER = "reader@example.org"
 numbers = itertools.count(1)
-
-
-@pytest.fixture
-def smtp():
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def settings(smtp):
-    return mail_settings(smtp[1])
-
-
-@pytest.fixture
-def inbox(smtp):
-    return smtp[0]
 
 
 @pytest.fixture

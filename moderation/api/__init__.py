@@ -1,6 +1,6 @@
 """The HTTP API, one blueprint per audience."""
 
-from . import health, moderation, notifications, public
+from . import health, metrics, moderation, notifications, public
 
 
 def register_blueprints(app):
@@ -9,3 +9,4 @@ def register_blueprints(app):
     app.register_blueprint(moderation.bp, url_prefix="/api/v1/moderation")
     app.register_blueprint(notifications.bp, url_prefix="/api/v1/moderation")
     app.register_blueprint(health.bp)
+    app.register_blueprint(metrics.bp)

@@ -3,9 +3,11 @@ rendered from it on the server (no script, nothing from elsewhere)."""
 
 import re
 
+import orjson
 from flask import Blueprint, current_app, render_template
 from markupsafe import Markup, escape
 
+from ..compression import kept_body
 from ..openapi import HTML, documented, get_spec
 
 bp = Blueprint("docs", __name__, url_prefix="/api/v1", template_folder="../static/docs")
@@ -21,15 +23,28 @@ METHODS = ("get", "post", "put", "patch", "delete")
 @documented(responses={200: {"type": "object", "description": "An OpenAPI 3.1 document."}})
 def openapi_document():
     """This OpenAPI 3.1 description of the API."""
-    return current_app.json.response(get_spec(current_app))
+    # Fixed for the app's life: serialised and compressed once.
+    return kept_response(kept_body(current_app, "openapi.json", lambda: orjson.dumps(
+        get_spec(current_app), option=orjson.OPT_NON_STR_KEYS)),
+                         "application/json")
 
 
 @bp.get("/docs")
 @documented(responses={200: HTML})
 def reference():
     """A readable reference of the API, rendered from its OpenAPI description."""
-    html = render_template("api-reference.html", **reference_context(get_spec(current_app)))
-    return html, 200, {"Content-Security-Policy": DOCS_CSP}
+    body = kept_body(current_app, "api-reference.html", lambda: render_template(
+        "api-reference.html", **reference_context(get_spec(current_app))).encode())
+    response = kept_response(body, "text/html")
+    response.headers["Content-Security-Policy"] = DOCS_CSP
+    return response
+
+
+def kept_response(body, mimetype):
+    """An answer from a body kept for the app's life."""
+    response = current_app.response_class(body, mimetype=mimetype)
+    response.encoded_body = body
+    return response
 
 
 def reference_context(spec):

@@ -1,7 +1,7 @@
 """Moderation endpoints: bearer-token calls that change what the public sees,
 and the data requests (export, erasure) an operator must be able to answer."""
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 
 from schemas import (
     BlockArgsSchema, RulesEditSchema, RulesSchema,
@@ -112,10 +112,15 @@ def audit_log():
 @documented(request=ArticlePatchSchema, responses={200: ArticleStateSchema}, auth=Role.MODERATOR)
 @moderator_required()
 def update_article(article_id):
-    """Close an article to new comments, or reopen it."""
+    """Close an article to new comments, reopen it, or set its publication date.
+
+    Either field, or both. A moderator's close or open wins over CLOSE_AFTER_DAYS, which counts
+    from the publication date, else from the article's first comment; `"closed": null` withdraws
+    that decision, so the age rule decides again."""
     article_id = valid_article_id(article_id)
     data = load(ArticlePatchSchema())
-    article = moderation.set_article_closed(article_id, data["closed"], g.moderator)
+    article = moderation.update_article(article_id, data, g.moderator,
+                                        close_after_days=current_app.config["CLOSE_AFTER_DAYS"])
     return ArticleStateSchema().dump(article)
 
 

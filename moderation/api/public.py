@@ -56,7 +56,8 @@ def list_comments(article_id):
     return public_response(threads.thread_answer(
         valid_article_id(article_id), limit=args["limit"], order=args["order"],
         after=read_cursor(args["cursor"]) if args["cursor"] else None,
-        cache=current_app.extensions["page_cache"], is_current=request.if_none_match.contains_weak))
+        cache=current_app.extensions["page_cache"], recent=current_app.extensions["recent_reads"],
+        is_current=request.if_none_match.contains_weak, close_after_days=current_app.config["CLOSE_AFTER_DAYS"]))
 
 
 @bp.get("/counts")
@@ -64,7 +65,8 @@ def list_comments(article_id):
 def counts():
     """Approved-comment counts for up to 100 articles."""
     article_ids = load_article_ids(request.args.getlist("article_id"))
-    return public_response(threads.counts_answer(article_ids, is_current=request.if_none_match.contains_weak))
+    return public_response(threads.counts_answer(article_ids, recent=current_app.extensions["recent_reads"],
+                                                 is_current=request.if_none_match.contains_weak))
 
 
 @bp.get("/articles/<path:article_id>/form-token")

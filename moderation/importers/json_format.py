@@ -21,6 +21,7 @@ _CHUNK = 1 << 20
 # One record larger than this is no export of ours (bodies are 10,000 characters at most).
 _RECORD_MAX = 4 << 20
 _STATUSES = frozenset(status.value for status in Status)
+_CLOSURE = (Article.closed, Article.kept_open, Article.published_at, Article.first_comment_at)
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,10 @@ def write_export(path, *, with_personal_data=False):
     with open(partial, "wb") as out:
         out.write(orjson.dumps({"format": FORMAT_NAME, "version": VERSION,
                                 "personal_data": with_personal_data})[:-1] + b',\n"articles": [')
-        for row in db.session.execute(sa.select(Article.article_id, Article.title, Article.url, Article.closed)
+        for row in db.session.execute(sa.select(Article.article_id, Article.title, Article.url, *_CLOSURE)
                                       .order_by(Article.article_id).execution_options(yield_per=1000)):
             out.write(b",\n" if articles else b"\n")
-            out.write(orjson.dumps({"article_id": row.article_id, "title": row.title, "url": row.url,
-                                    "closed": bool(row.closed)}))
+            out.write(orjson.dumps(exported_article(row)))
             articles += 1
         out.write(b'\n],\n"comments": [')
         query = (sa.select(Comment.__table__, Article.article_id).join(Article, Comment.article_pk == Article.id)
@@ -56,6 +56,14 @@ def write_export(path, *, with_personal_data=False):
         out.write(b"\n]}\n")
     os.replace(partial, path)
     return ExportCount(articles, comments)
+
+
+def exported_article(row):
+    """An article with what CLOSE_AFTER_DAYS reads of it: the moderator's
+    decision (closed, kept_open) and the dates the days count from."""
+    return {"article_id": row.article_id, "title": row.title, "url": row.url, "closed": bool(row.closed),
+            "kept_open": bool(row.kept_open), "published_at": row.published_at and timestamp(row.published_at),
+            "first_comment_at": row.first_comment_at and timestamp(row.first_comment_at)}
 
 
 def exported_comment(row, with_personal_data):
@@ -74,7 +82,8 @@ def exported_comment(row, with_personal_data):
 
 def timestamp(moment):
     moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S" + (".%f" if moment.microsecond else "") + "Z")
+    # The year by hand: strftime writes year 5 as "5", which no RFC 3339 reader takes.
+    return f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M:%S" + (".%f" if moment.microsecond else "") + "Z")
 
 
 def count_comments(path):
@@ -96,12 +105,17 @@ def read_comments(path):
 
 
 def article_record(value):
+    """An ArticleRecord; kept_open, published_at and first_comment_at came
+    later to the format, so a file without them reads as before."""
     try:
-        if not isinstance(value["article_id"], str) or not isinstance(value.get("closed", False), bool):
+        if not (isinstance(value["article_id"], str) and isinstance(value.get("closed", False), bool)
+                and isinstance(value.get("kept_open", False), bool)):
             raise TypeError
         return ArticleRecord(key=value["article_id"], url=_text(value.get("url")), title=_text(value.get("title")),
-                             closed=value.get("closed", False), article_id=value["article_id"])
-    except (KeyError, TypeError):
+                             closed=value.get("closed", False), article_id=value["article_id"],
+                             kept_open=value.get("kept_open", False), published_at=_moment(value.get("published_at")),
+                             first_comment_at=_moment(value.get("first_comment_at")))
+    except (KeyError, TypeError, ValueError):
         raise ImportRefused(f"an article of the export is not as written by `flask export`: {value!r:.200}") from None
 
 
@@ -135,6 +149,19 @@ def _text(value):
     if value is not None and not isinstance(value, str):
         raise TypeError
     return value
+
+
+def _moment(value):
+    """An RFC 3339 timestamp with its offset, in UTC, or None; ValueError otherwise."""
+    if _text(value) is None:
+        return None
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:  # whose midnight? our export always says
+        raise ValueError
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # year 1 at +01:00 is in year 0 in UTC
+        raise ValueError from None
 
 
 def read_records(path):

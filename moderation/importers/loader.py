@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..sql import get_or_insert
-from ..models import PATH_SEGMENT, Article, Comment, Status
+from ..models import PATH_SEGMENT, Article, Comment
+from ..services import closing
+from .articles import create_article, fill_in, recount_articles
 from .checks import check_record
 from .records import ArticleRecord
 
@@ -96,9 +97,9 @@ class Loader:
         # Our own export lists every article, those without comments too.
         articles = [record for record in records if isinstance(record, ArticleRecord)]
         records = [record for record in records if not isinstance(record, ArticleRecord)]
-        rows = self.checked_rows(records, summary)
-        rows = self.without_existing(rows, summary)
-        summary.articles_created = self.create_articles(rows, articles)
+        checked = self.checked_rows(records, summary)
+        rows = self.without_existing(checked, summary)
+        summary.articles_created = self.create_articles(rows, articles, checked)
         self.place(rows, self.stored_parents(rows), summary)
         if self.dry_run:
             self._seen.update(row.key for row in rows)
@@ -169,46 +170,38 @@ class Loader:
                 keys.add(row.key)
         return kept
 
-    def create_articles(self, rows, articles=()):
+    def create_articles(self, rows, articles=(), checked=()):
         """Set each row's article pk, creating missing articles (in article-id
-        order) with their title, URL and open or closed state; how many were created."""
-        records = {}
+        order) with their title, URL, open or closed state and dates; how many
+        were created. The articles of checked rows stored before are only
+        filled in: a rerun gives them what an older import did not."""
+        records, earlier = {}, {row.article_id: row.record.article for row in checked}
         for article in articles:
             if (article_id := self.article_ids.article_id(article)) is not None:
                 records.setdefault(article_id, article)
         for row in rows:
             records.setdefault(row.article_id, row.record.article)
+        wanted = sorted(records.keys() | earlier.keys())
         pks = dict(db.session.execute(sa.select(_ARTICLES.c.article_id, _ARTICLES.c.id).where(
-            _ARTICLES.c.article_id.in_(list(records)))).all()) if records else {}
+            _ARTICLES.c.article_id.in_(wanted))).all()) if wanted else {}
         created = 0
-        for article_id in sorted(records):
-            article = records[article_id]
+        for article_id in wanted:
+            article = records.get(article_id) or earlier[article_id]
             if article_id in pks:
-                if not self.dry_run and (article.title or article.url):
-                    # Fill in what the article lacks; what it has stays.
-                    title, url = described(article)
-                    db.session.execute(sa.update(_ARTICLES).where(
-                        _ARTICLES.c.id == pks[article_id],
-                        sa.or_(_ARTICLES.c.title.is_(None), _ARTICLES.c.url.is_(None)),
-                    ).values(title=sa.func.coalesce(_ARTICLES.c.title, title),
-                             url=sa.func.coalesce(_ARTICLES.c.url, url)))
+                if not self.dry_run:
+                    fill_in(pks[article_id], article)
+                continue
+            if article_id not in records:  # its comments are stored under another id: not ours to create
                 continue
             if self.dry_run:
                 created += article_id not in self._seen_articles
                 self._seen_articles.add(article_id)
                 continue
-            pks[article_id] = self.create_article(article_id, article)
+            pks[article_id] = create_article(article_id, article)
             created += 1
         for row in rows:
             row.article_pk = row.columns["article_pk"] = pks.get(row.article_id)
         return created
-
-    def create_article(self, article_id, article):
-        title, url = described(article)
-        # A live comment may create the article meanwhile: then it is not ours to describe.
-        return get_or_insert(_ARTICLES, _ARTICLES.c.article_id, {
-            "article_id": article_id, "title": title, "url": url, "closed": bool(article.closed),
-        }, _ARTICLES.c.id).scalar_one()
 
     def stored_parents(self, rows):
         """{parent key: (id, path, article pk)} of the parents stored before this batch."""
@@ -274,28 +267,10 @@ class Loader:
             connection.execute(sa.text("SELECT setval(pg_get_serial_sequence('comments', 'id'), "
                                        "(SELECT max(id) FROM comments))"))
         recount_articles(sorted({row.article_pk for row in rows}))
+        closing.note_first_comments(connection, ((row.article_pk, row.columns["created_at"]) for row in rows))
 
     def add(self, summary):
         self.summary.imported.update(summary.imported)
         self.summary.skipped.update(summary.skipped)
         self.summary.notes.update(summary.notes)
         self.summary.articles_created += summary.articles_created
-
-
-def described(article):
-    """An article's title and URL as they fit their columns."""
-    return (article.title or None) and article.title[:300], (article.url or None) and article.url[:2048]
-
-
-def recount_articles(article_pks):
-    """Approved counts recomputed from the comments, versions bumped, article
-    rows locked first in article order (as moderation's bulk actions do)."""
-    if not article_pks:
-        return
-    db.session.execute(sa.select(_ARTICLES.c.id).where(_ARTICLES.c.id.in_(article_pks))
-                       .order_by(_ARTICLES.c.id).with_for_update())
-    approved = (sa.select(sa.func.count()).select_from(_COMMENTS)
-                .where(_COMMENTS.c.article_pk == _ARTICLES.c.id, _COMMENTS.c.status == Status.APPROVED)
-                .scalar_subquery())
-    db.session.execute(sa.update(_ARTICLES).where(_ARTICLES.c.id.in_(article_pks))
-                       .values(approved_count=approved, version=_ARTICLES.c.version + 1))

@@ -31,6 +31,12 @@ class ArticleRecord:
     closed: bool | None = None
     # Our own export only: the article id it had, kept as it is.
     article_id: str | None = None
+    # When the site published it, where the source says (CLOSE_AFTER_DAYS counts from it).
+    published_at: datetime | None = None
+    # Our own export only: a moderator kept it open whatever its age, and
+    # when its first comment came (deleted ones included).
+    kept_open: bool = False
+    first_comment_at: datetime | None = None
 
 
 @dataclass

@@ -56,6 +56,8 @@ def read_article(item, ns):
         key=text_of(item, ns + "post_id").strip(), url=text_of(item, "link").strip() or None,
         guid=text_of(item, "guid").strip() or None, title=text_of(item, "title").strip() or None,
         closed=None if comment_status is None else comment_status.strip() != "open",
+        # GMT only: a draft's is "0000-00-00 00:00:00" (no date), and its local date is no publication.
+        published_at=utc_from_text(text_of(item, ns + "post_date_gmt")),
     )
 
 

@@ -22,7 +22,7 @@ from .converter import ContractPlugin
 from .webhooks import describe_webhooks
 
 OPENAPI_VERSION = "3.1.0"
-HTML, JAVASCRIPT = "text/html", "text/javascript"
+HTML, JAVASCRIPT, ATOM_FEED = "text/html", "text/javascript", "application/atom+xml"
 # Schema keyword arguments that come from a setting (the limits a client must know).
 CONFIG_ARGUMENTS = {"body_max_length": "BODY_MAX_LENGTH"}
 # Path variables that mean the same on every route.
@@ -54,7 +54,10 @@ DESCRIPTION = """\
 The comment service's HTTP API (contract: API.md). Bodies are JSON unless an
 operation says otherwise; unknown JSON fields are refused with 422. Every
 error, routing ones included, is the `Error` envelope. Moderation operations
-need `Authorization: Bearer <token>` (made with `flask --app wsgi moderators add`)."""
+need `Authorization: Bearer <token>` (made with `flask --app wsgi moderators add`).
+Text answers of 1 KiB or more come gzip- or Brotli-compressed when the
+request's `Accept-Encoding` allows (`Vary: Accept-Encoding`); their `ETag`
+then ends in `-gzip` or `-br`, and `If-None-Match` with any form answers 304."""
 
 
 @dataclass(frozen=True)

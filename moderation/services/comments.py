@@ -8,12 +8,13 @@ from functools import cache
 import sqlalchemy as sa
 
 from .. import rules, sanitize
-from ..errors import CommentsClosed, Duplicate, ValidationFailed
+from ..errors import APIError, CommentsClosed, Duplicate, ValidationFailed
 from ..extensions import db
+from ..metrics import count_submission
 from ..sql import get_or_insert
 from ..models import PATH_SEGMENT, Article, Comment, Status, utcnow
 from ..privacy import EMAIL_KEY_MAX, avatar_key, normalise_email
-from . import authors, blocklist, outbox, subscriptions
+from . import authors, blocklist, closing, outbox, subscriptions
 from .counts import StatusShifts
 from .screening import body_digest, duplicate_exists, duplicate_parameters, screen_comment
 from .threads import path_ids
@@ -22,12 +23,16 @@ from .threads import path_ids
 def submit_comment(article_id, data, *, client, settings):
     """Store a new comment: pending, unless the rules approve it or send it to spam."""
     try:
-        return store_comment(article_id, data, client, settings)
-    except Exception:
+        comment = store_comment(article_id, data, client, settings)
+    except Exception as error:
         # A refused comment leaves nothing behind (not even its article row)
         # and releases SQLite's write lock at once.
         db.session.rollback()
+        if isinstance(error, APIError):
+            count_submission(None)
         raise
+    count_submission(comment.status)
+    return comment
 
 
 @dataclass
@@ -67,10 +72,11 @@ def store_comment(article_id, data, client, settings):
     if len(email_key) > EMAIL_KEY_MAX:  # case-folding lengthens some addresses (ß, ﬃ)
         raise ValidationFailed(fields={"email": [f"Must be at most {EMAIL_KEY_MAX} characters once normalised."]})
     digest = body_digest(data["body"])
-    article_pk, closed = lock_article_row(article_id)
+    now = utcnow()
+    article_pk, *state = lock_article_row(article_id, first_comment_at=now)
     facts = read_submission_facts(article_pk, email_key, digest, data, settings)
     # The refusals first: they cost nothing, and sanitising costs the most.
-    if closed:
+    if closing.closure(*state, after_days=settings.close_after_days, now=now).is_closed:
         raise CommentsClosed()
     if facts.is_duplicate:
         raise Duplicate()
@@ -78,7 +84,6 @@ def store_comment(article_id, data, client, settings):
     parent_path = reply_position(data.get("parent_id"), facts.parent_path, settings.max_thread_depth)
     screening = screen_comment(article_id, data, email_key, body_html, client, settings,
                                blocklist=facts.blocklist, key=facts.key)
-    now = utcnow()
     comment = SubmittedComment(
         id=0, article_id=article_id, parent_id=path_ids(parent_path)[-1] if parent_path else None,
         depth=len(parent_path) // PATH_SEGMENT, status=screening.status, author_name=data["name"],
@@ -115,14 +120,19 @@ def store_comment(article_id, data, client, settings):
     return comment
 
 
-def lock_article_row(article_id):
-    """(primary key, closed) of the article, its row created if need be and
-    locked until the transaction ends: two submissions to one article take
-    turns, so the second sees the first (two identical posts at once: one is
-    a duplicate). SQLite locks the whole database for the write instead."""
-    pk, closed = get_or_insert(_ARTICLES, _ARTICLES.c.article_id, {"article_id": article_id},
-                               _ARTICLES.c.id, _ARTICLES.c.closed).one()
-    return pk, bool(closed)
+def lock_article_row(article_id, *, first_comment_at=None):
+    """The article's primary key and closure columns (closing.CLOSURE_COLUMNS),
+    its row created if need be and locked until the transaction ends: two
+    submissions to one article take turns, so the second sees the first (two
+    identical posts at once: one is a duplicate). SQLite locks the whole
+    database for the write instead. A submission passes first_comment_at,
+    kept only by the article's first comment."""
+    values = {"article_id": article_id}
+    if first_comment_at is not None:
+        values["first_comment_at"] = first_comment_at
+    return get_or_insert(_ARTICLES, _ARTICLES.c.article_id, values, _ARTICLES.c.id,
+                         *(_ARTICLES.c[column.key] for column in closing.CLOSURE_COLUMNS),
+                         fill=[_ARTICLES.c.first_comment_at] if first_comment_at is not None else ()).one()
 
 
 @dataclass(frozen=True)
@@ -170,8 +180,7 @@ def _submission_facts(dialect_name, with_key):
 
 def ensure_article(article_id):
     """The article entity, created on first use; safe when two requests race."""
-    pk, _closed = lock_article_row(article_id)
-    return db.session.get(Article, pk)
+    return db.session.get(Article, lock_article_row(article_id)[0])
 
 
 def reply_position(parent_id, parent_path, max_depth):

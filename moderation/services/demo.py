@@ -1,5 +1,7 @@
 """Demo data for the demo article, so a newcomer sees the whole flow at once."""
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 
 from ..extensions import db
@@ -58,3 +60,41 @@ def add_mail_moderator():
     name, address = DEMO_MAIL_MODERATOR
     if db.session.scalar(sa.select(Moderator.id).where(Moderator.name == name)) is None:
         set_mail_setting(add_moderator(name)[0].id, address, "each")
+
+
+@dataclass(frozen=True)
+class Story:
+    """An article of the demo's article list, which shows count badges."""
+
+    article_id: str
+    kicker: str
+    title: str
+    byline: str
+    # (name, email, body) of its approved comments, seeded once.
+    comments: tuple = ()
+
+
+DEMO_STORIES = [
+    Story("2026/11/black-sea-grain-record", "Economy",
+          "Black Sea corridor ships a record month of grain, port authority says", "Staff report",
+          (("Oksana", "oksana@example.org", "Good news for the farmers who kept sowing all the same."),)),
+    Story("2026/11/kyiv-metro-winter", "Kyiv", "Metro stations get ready to shelter residents this winter",
+          "City desk"),
+]
+
+
+def seed_demo_list(settings):
+    """Seed the comments of the article list's other stories, once; returns how many were added."""
+    client = ClientInfo(ip="192.0.2.0", user_agent="demo seed", address="192.0.2.1")
+    added = 0
+    for story in DEMO_STORIES:
+        if db.session.scalar(sa.select(Article.id).where(Article.article_id == story.article_id)) is not None:
+            continue
+        set_article_page(story.article_id, story.title, None)
+        for name, email, body in story.comments:
+            comment = submit_comment(story.article_id, {"name": name, "email": email, "website": None,
+                                                        "body": body, "parent_id": None},
+                                     client=client, settings=settings)
+            set_status(comment.id, Status.APPROVED, DEMO_MODERATOR)
+            added += 1
+    return added

@@ -3,6 +3,7 @@ writes an audit entry and keeps the article's public count and version, and
 the counts per status, in step, in one transaction."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -10,7 +11,7 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Article, AuditEntry, BlockKind, Comment, Status, utcnow
 from ..privacy import stored_network
-from . import blocklist, outbox
+from . import blocklist, closing, outbox
 from .comments import ensure_article
 from .counts import StatusShifts
 
@@ -21,7 +22,9 @@ ACTION_STATUSES = {"approve": Status.APPROVED, "reject": Status.REJECTED, "spam"
 # The audit log's vocabulary: a verb per action (those above, plus what only
 # an admin, a data request or retention does).
 STATUS_ACTIONS = {status: action for action, status in ACTION_STATUSES.items()}
-DELETE, ERASE, CLOSE, REOPEN = "delete", "erase", "close", "reopen"
+DELETE, ERASE, CLOSE, REOPEN, DATE = "delete", "erase", "close", "reopen", "set_published_at"
+# A moderator's close or reopen withdrawn: the article follows CLOSE_AFTER_DAYS again.
+RESET = "reset_closed"
 # Blocklist edits: what was blocked or replaced, never the entries themselves
 # (addresses are personal data; GET /rules shows the lists as they are).
 BLOCK_EMAIL, BLOCK_NETWORK = "block_email", "block_network"
@@ -30,7 +33,7 @@ REPLACE_LIST = {BlockKind.WORD: "replace_words", BlockKind.EMAIL: "replace_email
 EDIT_LIST = {kind: f"edit_{kind}s" for kind in BlockKind}
 # What the log's entries are about (GET /log?about=); the rest is about comments.
 RULE_ACTIONS = (BLOCK_EMAIL, BLOCK_NETWORK, *REPLACE_LIST.values(), *EDIT_LIST.values())
-ARTICLE_ACTIONS = (CLOSE, REOPEN)
+ARTICLE_ACTIONS = (CLOSE, REOPEN, RESET, DATE)
 
 
 @dataclass(frozen=True)
@@ -189,20 +192,48 @@ def bulk_action(action, ids, moderator, *, block=()):
     return result
 
 
-def set_article_closed(article_id, closed, moderator):
-    """Close an article to new comments, or reopen it; idempotent."""
+def update_article(article_id, changes, moderator, *, close_after_days):
+    """Close or reopen an article (either wins over CLOSE_AFTER_DAYS; None
+    withdraws that decision), or set its publication date (None clears it);
+    idempotent."""
     article = ensure_article(article_id)
-    # Compare-and-set, so that only a real change bumps the version and is logged.
-    changed = db.session.execute(
-        sa.update(Article).where(Article.id == article.id, Article.closed != closed)
-        .values(closed=closed, version=Article.version + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if changed:
-        record(moderator, CLOSE if closed else REOPEN, article.id)
+    if "closed" in changes:
+        closed = changes["closed"]
+        if closed is None:  # the decision withdrawn: the age rule decides again
+            changed = update_if(article.id, sa.or_(Article.closed, Article.kept_open), closed=False, kept_open=False)
+        else:  # reopening is a decision too: the age rule no longer closes the article
+            changed = update_if(article.id, sa.or_(Article.closed != closed, Article.kept_open == closed),
+                                closed=closed, kept_open=not closed)
+        if changed:
+            record(moderator, RESET if closed is None else CLOSE if closed else REOPEN, article.id)
+    if "published_at" in changes and update_if(
+            article.id, Article.published_at.is_distinct_from(changes["published_at"]),
+            published_at=changes["published_at"]):
+        record(moderator, DATE, article.id)
     db.session.commit()
     db.session.refresh(article)
-    return article
+    return ArticleSettings(article.article_id, closing.closure(
+        *(getattr(article, column.key) for column in closing.CLOSURE_COLUMNS), after_days=close_after_days),
+        article.published_at, article.approved_count)
+
+
+def update_if(article_pk, condition, **values):
+    """Compare-and-set, so that only a real change bumps the version and is logged."""
+    return db.session.execute(
+        sa.update(Article).where(Article.id == article_pk, condition)
+        .values(**values, version=Article.version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+@dataclass(frozen=True)
+class ArticleSettings(closing.ClosureFields):
+    """An article's moderation settings as a change leaves them."""
+
+    article_id: str
+    closure: closing.Closure
+    published_at: datetime | None
+    approved_count: int
 
 
 def apply_status(comment, status, moderator, changes):

@@ -27,6 +27,7 @@ class SubmissionSettings:
     trusted_author_min_approved: int
     form_token_max_age: int
     form_min_seconds: int
+    close_after_days: int | None = None
 
     @classmethod
     def from_config(cls, config):

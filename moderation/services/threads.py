@@ -13,8 +13,11 @@ import sqlalchemy as sa
 
 from schemas import ThreadPageSchema
 
+from ..compression import EncodedBody
 from ..extensions import db
+from ..metrics import count_page_lookup
 from ..models import PATH_SEGMENT, Article, Comment, Status
+from .closing import CLOSURE_COLUMNS, OPEN, Closure, ClosureFields, closure
 
 
 @dataclass(frozen=True)
@@ -26,12 +29,12 @@ class PublicAnswer:
 
 
 @dataclass(frozen=True)
-class ArticleState:
+class ArticleState(ClosureFields):
     """What an article's listing depends on; `etag` changes whenever it does."""
 
     article_id: str
     pk: int | None = None
-    closed: bool = False
+    closure: Closure = OPEN
     total: int = 0
     version: int = 0
     # A checksum of the row's creation time: a database rebuilt from scratch
@@ -40,13 +43,14 @@ class ArticleState:
 
     @property
     def etag(self):
-        return f"{self.pk or 0}.{self.created}.{self.version}"
+        # The closure's tag: CLOSE_AFTER_DAYS closes an article without a new version.
+        return f"{self.pk or 0}.{self.created}.{self.version}{self.closure.tag}"
 
 
 @dataclass
-class ThreadPage:
+class ThreadPage(ClosureFields):
     article_id: str
-    closed: bool
+    closure: Closure
     total: int
     comments: list = field(default_factory=list)
     next_cursor: int | None = None
@@ -75,7 +79,9 @@ class PageCache:
             body = self.pages.get(key)
             if body is not None:
                 self.pages.move_to_end(key)
+                count_page_lookup(is_hit=True)
                 return body
+        count_page_lookup(is_hit=False)
         body = build()
         with self.lock:
             self.pages[key] = body
@@ -85,8 +91,10 @@ class PageCache:
 
 
 _ARTICLES = Article.__table__
-_STATE = sa.select(_ARTICLES.c.id, _ARTICLES.c.closed, _ARTICLES.c.approved_count,
-                   _ARTICLES.c.version, _ARTICLES.c.created_at).where(_ARTICLES.c.article_id == sa.bindparam("article_id"))
+_STATE = sa.select(
+    _ARTICLES.c.id, _ARTICLES.c.approved_count, _ARTICLES.c.version, _ARTICLES.c.created_at,
+    *(_ARTICLES.c[column.key] for column in CLOSURE_COLUMNS),
+).where(_ARTICLES.c.article_id == sa.bindparam("article_id"))
 _COUNTS = sa.select(_ARTICLES.c.article_id, _ARTICLES.c.approved_count).where(
     _ARTICLES.c.article_id.in_(sa.bindparam("article_ids", expanding=True)))
 
@@ -100,35 +108,53 @@ def lone_reads():
         yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
-def thread_answer(article_id, *, limit, after, order, cache, is_current):
+def thread_answer(article_id, *, limit, after, order, cache, recent, is_current, close_after_days=None):
     """A page of an article's threads, or only its ETag when the client's copy
-    is current (is_current(etag)): one indexed row read, and the page's query
-    only when this worker has not built that version of the page yet."""
+    is current (is_current(etag)): the article's state from this worker's
+    recent reads (services.recent) or one indexed row read, and the page's
+    query only when this worker has not built that version of the page yet."""
+    state = recent.get_or_read(("article", article_id), lambda: read_state(article_id, close_after_days))
+    etag = f"{state.etag}.{order}.{limit}.{after}"
+    if is_current(etag):
+        return PublicAnswer(etag)
+    return PublicAnswer(etag, cache.get_or_build((article_id, etag), lambda: build_page(
+        state, limit=limit, after=after, order=order)))
+
+
+def read_state(article_id, close_after_days):
     with lone_reads() as connection:
-        state = read_article_state(connection, article_id)
-        etag = f"{state.etag}.{order}.{limit}.{after}"
-        if is_current(etag):
-            return PublicAnswer(etag)
-        body = cache.get_or_build((article_id, etag), lambda: orjson.dumps(ThreadPageSchema().dump(
-            list_thread(connection, state, limit=limit, after=after, order=order))))
-    return PublicAnswer(etag, body)
+        return read_article_state(connection, article_id, close_after_days=close_after_days)
 
 
-def counts_answer(article_ids, *, is_current):
-    """Approved-comment counts of several articles (0 for unknown ones), tagged by content."""
+def build_page(state, *, limit, after, order):
     with lone_reads() as connection:
-        body = orjson.dumps({"counts": count_comments(connection, article_ids)})
-    etag = hashlib.blake2b(body, digest_size=12).hexdigest()
-    return PublicAnswer(etag, None if is_current(etag) else body)
+        page = list_thread(connection, state, limit=limit, after=after, order=order)
+    # Kept with its compressed forms: each is made once per version of the page.
+    return EncodedBody(orjson.dumps(ThreadPageSchema().dump(page)))
 
 
-def read_article_state(connection, article_id):
+def counts_answer(article_ids, *, recent, is_current):
+    """Approved-comment counts of several articles (0 for unknown ones),
+    tagged by content; the same question is answered from this worker's
+    recent reads (services.recent) for a moment."""
+    answer = recent.get_or_read(("counts", tuple(article_ids)), lambda: read_counts(article_ids))
+    return answer if not is_current(answer.etag) else PublicAnswer(answer.etag)
+
+
+def read_counts(article_ids):
+    with lone_reads() as connection:
+        body = EncodedBody(orjson.dumps({"counts": count_comments(connection, article_ids)}))
+    return PublicAnswer(hashlib.blake2b(body, digest_size=12).hexdigest(), body)
+
+
+def read_article_state(connection, article_id, *, close_after_days=None):
     """The article's listing state; that of an empty article when it has no row."""
     row = connection.execute(_STATE, {"article_id": article_id}).first()
     if row is None:
         return ArticleState(article_id)
-    pk, closed, total, version, created_at = row
-    return ArticleState(article_id, pk, bool(closed), total, version, zlib.crc32(str(created_at).encode()))
+    pk, total, version, created_at, *stored = row
+    return ArticleState(article_id, pk, closure(*stored, after_days=close_after_days), total, version,
+                        zlib.crc32(str(created_at).encode()))
 
 
 def count_comments(connection, article_ids):
@@ -140,7 +166,7 @@ def count_comments(connection, article_ids):
 
 def list_thread(connection, article, *, limit, after=None, order="oldest"):
     """A page of `limit` threads of approved comments, depth-first, in one query."""
-    page = ThreadPage(article.article_id, article.closed, article.total)
+    page = ThreadPage(article.article_id, article.closure, article.total)
     if article.pk is None:
         return page
     newest = order == "newest"

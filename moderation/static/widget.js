@@ -33,6 +33,9 @@
       tooLong: "Too long (at most {n} characters).", badChars: "Contains characters that are not allowed.",
       badEmail: "Enter a valid email address.", badUrl: "Enter a full http:// or https:// address.",
       notify: "Notify me of replies by email",
+      closedMod: "Comments were closed by the moderators.", closedAge: "Comments were closed {days} after publication.",
+      closedFirst: "Comments were closed {days} after the first comment.", days: { one: "{n} day", other: "{n} days" },
+      feed: "Comments feed",
     },
     uk: {
       title: "Коментарі", count: { one: "{n} коментар", few: "{n} коментарі", many: "{n} коментарів", other: "{n} коментаря" },
@@ -49,6 +52,9 @@
       required: "Обов’язкове поле.", tooLong: "Забагато символів (максимум {n}).", badChars: "Містить недозволені символи.",
       badEmail: "Введіть дійсну адресу електронної пошти.", badUrl: "Введіть повну адресу з http:// або https://.",
       notify: "Повідомляти про відповіді поштою",
+      closedMod: "Коментування закрили модератори.", closedAge: "Коментування закрито через {days} після публікації.",
+      closedFirst: "Коментування закрито через {days} після першого коментаря.",
+      days: { one: "{n} день", few: "{n} дні", many: "{n} днів", other: "{n} дня" }, feed: "Стрічка коментарів",
     },
   };
 
@@ -71,7 +77,7 @@
 .mc-root .mc-comment{display:grid;grid-template-columns:2.5rem 1fr;column-gap:.8rem}.mc-root .mc-comment>*{grid-column:2}
 .mc-root .mc-avatar{grid-area:1/1/4;width:2.5rem;height:2.5rem;border-radius:50%;background:var(--_soft)}
 .mc-root .mc-meta{display:flex;flex-wrap:wrap;align-items:baseline;gap:0 .7rem}.mc-root .mc-name{font-weight:700;color:inherit}
-.mc-root a.mc-name,.mc-root .mc-body a,.mc-root .mc-link{color:var(--_accent)}
+.mc-root a.mc-name,.mc-root .mc-body a,.mc-root .mc-link,.mc-root .mc-feed a{color:var(--_accent)}
 .mc-root .mc-meta time,.mc-root .mc-note,.mc-root .mc-deleted,.mc-root .mc-notice{color:var(--_muted)}
 .mc-root .mc-body{overflow-wrap:anywhere}.mc-root .mc-body p{margin:.35em 0}.mc-root .mc-body pre{overflow:auto}
 .mc-root .mc-pending{opacity:.6}.mc-root .mc-deleted{margin:0}
@@ -84,7 +90,7 @@
 .mc-root .mc-item .mc-form{margin:.75rem 0 0}
 .mc-root .mc-head{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:baseline}
 .mc-root .mc-head h3{margin:0;font-size:1.15em}.mc-root .mc-notice{margin:.25rem 0 1rem}
-.mc-root .mc-notice,.mc-root .mc-check,.mc-root .mc-field label,.mc-root .mc-meta time{font-size:.88em}
+.mc-root .mc-notice,.mc-root .mc-check,.mc-root .mc-field label,.mc-root .mc-meta time,.mc-root .mc-feed{font-size:.88em}
 .mc-root .mc-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(11rem,1fr));column-gap:1rem}.mc-root .mc-field{margin:0 0 .9rem}
 .mc-root .mc-field label{display:block;margin-bottom:.25rem;font-weight:600}.mc-root .mc-field textarea{resize:vertical}
 .mc-root .mc-field input,.mc-root .mc-field textarea{width:100%;padding:.5em .65em;border:1px solid var(--_border);border-radius:.3rem;
@@ -194,7 +200,8 @@
     const t = translator(config.lang);
     const abort = new AbortController(); // destroy() aborts every listener and request
     const on = (target, type, handler) => target.addEventListener(type, handler, { signal: abort.signal });
-    const endpoint = `${config.api}/api/v1/articles/${config.articleId.split("/").map(encodeURIComponent).join("/")}/comments`;
+    const path = config.articleId.split("/").map(encodeURIComponent).join("/");
+    const endpoint = `${config.api}/api/v1/articles/${path}/comments`;
     const pendingKey = `mc:pending:${config.api}:${config.articleId}`;
     // Signed form token: a post without one is held (abuse rules).
     let formToken = null;
@@ -211,7 +218,7 @@
     const list = h("ol", { class: "mc-list" });
     const more = h("button", { type: "button", class: "mc-button mc-more", hidden: true });
     const form = buildForm();
-    const root = h("section", { class: "mc-root", "aria-label": t("title") }, count, note, list, more, form.el);
+    const root = h("section", { class: "mc-root", "aria-label": t("title") }, count, feedLink(), note, list, more, form.el);
     container.append(root);
 
     function buildForm() {
@@ -322,7 +329,7 @@
     }
 
     function render(page) {
-      setClosed(page.closed);
+      setClosed(page);
       showCount(page.total);
       const approved = new Set(page.comments.map((c) => c.id));
       for (const id of approved) nodes.get(id)?.remove(); // pending copies turned approved
@@ -335,9 +342,22 @@
       showPending(!page.next_cursor);
     }
 
-    function setClosed(isClosed) {
-      root.classList.toggle("mc-closed", !!isClosed);
-      say(note, isClosed ? t("closed") : "");
+    function setClosed(page) {
+      root.classList.toggle("mc-closed", !!page.closed);
+      say(note, page.closed ? closedText(page) : "");
+    }
+
+    // Why the form is gone (listing: closed_reason, and auto_close for CLOSE_AFTER_DAYS).
+    function closedText({ closed_reason: reason, auto_close: rule }) {
+      if (reason === "moderator") return t("closedMod");
+      if (reason !== "age") return t("closed");
+      return t(rule.counted_from === "published_at" ? "closedAge" : "closedFirst", { days: t("days", { n: rule.after_days }) });
+    }
+
+    // The article's Atom feed, for readers who follow the discussion elsewhere.
+    function feedLink() {
+      const href = `${config.api}/feeds/articles/${path}.atom`;
+      return h("p", { class: "mc-feed" }, h("a", { href, type: "application/atom+xml", text: t("feed") }));
     }
 
     function showCount(total) {
@@ -441,7 +461,7 @@
     }
 
     function refused(response, { code, fields }) {
-      if (code === "comments_closed") return setClosed(true);
+      if (code === "comments_closed") return setClosed({ closed: true });
       if (response.status === 429) {
         // Readable cross-origin only if the API sends Access-Control-Expose-Headers: Retry-After.
         const seconds = parseInt(response.headers.get("Retry-After"), 10);

@@ -14,7 +14,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import jinja2
 import pytest
@@ -101,26 +101,38 @@ class SecondOrigin:
 
 
 def article_page_handler(api_base):
-    """Serves /article/<id>: the demo article template, embedding the widget cross-origin."""
+    """Serves /article/<id>: the demo article template, embedding the widget
+    cross-origin; and /list?id=...&id=...&lang=: the demo's article list with
+    a count badge per id, from count.js."""
     templates = jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT / "moderation" / "templates"),
                                    autoescape=True)
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
             path = urlsplit(self.path).path
-            if not path.startswith("/article/"):
+            if path == "/list":
+                page = self.article_list(parse_qs(urlsplit(self.path).query))
+            elif path.startswith("/article/"):
+                article = unquote(path.removeprefix("/article/"))
+                page = templates.get_template("demo.html").render(
+                    article_id=article, widget_url=f"{api_base}/widget.js", api_base=api_base,
+                    embed_url=f"{api_base}/embed/{quote(article)}",
+                ).encode()
+            else:
                 self.send_error(404)
                 return
-            article = unquote(path.removeprefix("/article/"))
-            page = templates.get_template("demo.html").render(
-                article_id=article, widget_url=f"{api_base}/widget.js", api_base=api_base,
-                embed_url=f"{api_base}/embed/{quote(article)}",
-            ).encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(page)))
             self.end_headers()
             self.wfile.write(page)
+
+        def article_list(self, query):
+            stories = [{"article_id": article, "kicker": "News", "title": f"Story {number}", "byline": "",
+                        "url": f"/article/{quote(article)}"} for number, article in enumerate(query.get("id", []))]
+            return templates.get_template("demo_list.html").render(
+                stories=stories, lang=query.get("lang", ["en"])[0], count_url=f"{api_base}/count.js",
+                recent_feed_url=f"{api_base}/feeds/recent.atom").encode()
 
         def log_message(self, *args):
             pass  # quiet: pytest shows failures, not every page view
@@ -150,8 +162,10 @@ def service(api_base, second_origin, tmp_path_factory):
     database = tmp_path_factory.mktemp("service") / "moderation.sqlite"
     # A robot fills the form faster than the minimum fill time a person needs.
     # Trusted authors on, so that the widget is given author keys to keep.
+    # Articles close ten years after publication: only those dated so (test_counts_and_feeds.py).
     env = service_env(f"sqlite:///{database}", RATELIMIT_ENABLED="false", FORM_MIN_SECONDS="0",
-                      ALLOWED_ORIGINS=json.dumps([second_origin.base]), TRUSTED_AUTHORS_ENABLED="true")
+                      ALLOWED_ORIGINS=json.dumps([second_origin.base]), TRUSTED_AUTHORS_ENABLED="true",
+                      CLOSE_AFTER_DAYS="3650")
     flask(env, "db", "upgrade")
     token = flask(env, "moderators", "add", "browser-tests").strip().splitlines()[-1]
     admin_token = flask(env, "moderators", "add", "browser-admin", "--role", "admin").strip().splitlines()[-1]

@@ -111,6 +111,46 @@ def test_a_sitting_by_keyboard_and_in_bulk_shows_in_the_public_api(console, serv
     assert_quiet(page)
 
 
+def test_a_publication_date_set_in_the_console_closes_an_old_article_by_age(console, service, article):
+    """The service closes articles 3650 days after publication (conftest); the
+    audit log names the article actions in both languages."""
+    page = console
+    service.post_comment(article)
+    sign_in(page, service.token)
+    page.locator("#mc-article").fill(article)
+    page.locator("#mc-article").press("Enter")
+    date, note = page.locator("#mc-published"), page.locator(".mc-published [role=status]")
+    expect(page.locator(".mc-article-bar h2")).to_have_text(f"Comments on {article}")
+    expect(date).to_have_value("")  # the days count from the first comment
+    date.fill("2001-09-01")
+    page.locator(".mc-published button[type=submit]").click()
+    expect(note).to_have_text("Publication date: September 1, 2001.")
+    expect(page.locator(".mc-article-bar")).to_contain_text("Closed to new comments.")
+    listing = public_listing(service, article)
+    assert (listing["closed"], listing["closed_reason"]) == (True, "age")
+    assert listing["auto_close"]["closes_at"] == "2011-08-30T00:00:00Z"  # midnight UTC, plus 3650 days
+    page.reload()  # the date read back from where the age rule counts
+    expect(date).to_have_value("2001-09-01")
+    page.locator(".mc-published button", has_text="Clear date").click()
+    expect(note).to_have_text("No publication date: the days count from the first comment.")
+    expect(date).to_have_value("")
+    assert public_listing(service, article)["closed"] is False
+
+    for body in ({"closed": True}, {"closed": None}):  # a close withdrawn through the API
+        assert service.call("PATCH", f"/api/v1/moderation/articles/{quote(article)}", body)[0] == 200
+    page.locator(".mc-nav a", has_text="Audit log").click()
+    page.locator("#mc-about").select_option("articles")
+    actions = page.locator(".mc-page tbody tr td:nth-child(3)")
+    expect(actions.first).to_have_text("Closing by age restored")
+    assert actions.all_inner_texts()[:4] == ["Closing by age restored", "Comments closed",
+                                             "Publication date changed", "Publication date changed"]
+    assert actions.first.get_attribute("title") == "reset_closed"
+    page.locator("#mc-lang").select_option("uk")
+    expect(actions.first).to_have_text("Закриття за віком відновлено")
+    expect(actions.nth(2)).to_have_text("Дату публікації змінено")
+    assert_quiet(page)
+
+
 def test_new_comments_are_announced_without_a_reload(console, service, article):
     page = console
     sign_in(page, service.token)

@@ -28,7 +28,18 @@ export function queueView(app, route) {
   } }, h("label", { for: "mc-article", text: t("article") }), articleInput,
   h("button", { type: "submit", class: "mc-button", text: t("filter") }),
   state.article && h("a", { href: queueHash(state.status, null), class: "mc-link", text: t("allArticles") }));
-  const articleBar = h("div", { class: "mc-article-bar", hidden: !state.article });
+  // The article's state, redrawn after each change, and its publication date (CLOSE_AFTER_DAYS
+  // counts from it): a day, sent as midnight UTC; the form stays, so the focus does too.
+  const articleHead = h("div", { class: "mc-article-head" });
+  const published = h("input", { type: "date", id: "mc-published", min: "1970-01-01", max: "9999-12-31", required: true });
+  const dateNote = h("span", { class: "mc-muted", role: "status" });
+  const dateForm = h("form", { class: "mc-published", onsubmit: (event) => {
+    event.preventDefault();
+    setPublished(`${published.value}T00:00:00Z`);
+  } }, h("label", { for: published.id, text: t("published") }), published,
+  h("button", { type: "submit", class: "mc-button", text: t("setDate") }),
+  h("button", { type: "button", class: "mc-button", text: t("clearDate"), onclick: () => setPublished(null) }), dateNote);
+  const articleBar = h("div", { class: "mc-article-bar", hidden: !state.article }, articleHead, dateForm);
   const blockEmail = h("input", { type: "checkbox", id: "mc-block-email" });
   const blockNetwork = h("input", { type: "checkbox", id: "mc-block-network" });
   const selectAll = h("input", { type: "checkbox", id: "mc-select-all" });
@@ -121,21 +132,46 @@ export function queueView(app, route) {
   async function showArticle() {
     if (!state.article) return;
     try {
-      const { closed } = await articleState(state.article);
-      const toggle = h("button", { type: "button", class: "mc-button", text: t(closed ? "reopen" : "close"),
-        onclick: () => setClosed(!closed) });
-      add(clear(articleBar), h("h2", { text: t("onArticle", { article: state.article }) }),
-        closed && h("p", { class: "mc-muted", text: t("isClosed") }), toggle);
+      drawArticle(await articleState(state.article));
     } catch (error) {
       app.fail(error);
     }
   }
 
+  /** The public listing's state, or a PATCH's answer (which also has published_at). */
+  function drawArticle({ closed, published_at: date, auto_close: rule }) {
+    const toggle = h("button", { type: "button", class: "mc-button", text: t(closed ? "reopen" : "close"),
+      onclick: () => setClosed(!closed) });
+    add(clear(articleHead), h("h2", { text: t("onArticle", { article: state.article }) }),
+      closed && h("p", { class: "mc-muted", text: t("isClosed") }), toggle);
+    // The listing shows the date only as where the age rule counts from.
+    if (date === undefined && rule?.counted_from === "published_at") {
+      date = new Date(Date.parse(rule.closes_at) - rule.after_days * 864e5).toISOString();
+    }
+    if (date !== undefined) published.value = date ? date.slice(0, 10) : "";
+  }
+
+  async function patchArticle(body) {
+    const answer = await call("PATCH", `/articles/${articlePath(state.article)}`, { body });
+    drawArticle(answer);
+    return answer;
+  }
+
   async function setClosed(closed) {
     try {
-      await call("PATCH", `/articles/${articlePath(state.article)}`, { body: { closed } });
+      await patchArticle({ closed });
       app.announce(t(closed ? "closed" : "reopened", { article: state.article }));
-      await showArticle();
+    } catch (error) {
+      app.fail(error);
+    }
+  }
+
+  async function setPublished(date) {
+    try {
+      const answer = await patchArticle({ published_at: date });
+      dateNote.textContent = answer.published_at ? t("dateSet", { date: new Intl.DateTimeFormat(app.lang,
+        { dateStyle: "long", timeZone: "UTC" }).format(new Date(answer.published_at)) }) : t("dateCleared");
+      app.announce(dateNote.textContent);
     } catch (error) {
       app.fail(error);
     }

@@ -7,6 +7,9 @@ import { call } from "./api.js";
 import { add, ago, clear, h } from "./dom.js";
 
 const LISTS = ["words", "emails", "domains", "networks"];
+// The article actions in words; the others show as the API names them (its title always does).
+const ACTION_WORDS = { close: "actClose", reopen: "actReopen", reset_closed: "actResetClosed",
+  set_published_at: "actSetPublishedAt" };
 
 /** A table of audit entries, newest first, about "", "comments", "articles" or "rules". */
 function logTable(app, about) {
@@ -20,7 +23,8 @@ function logTable(app, about) {
     try {
       const page = await call("GET", "/log", { query });
       rows.append(...page.entries.map((entry) => h("tr", null,
-        h("td", null, ago(entry.at, app.lang)), h("td", { text: entry.moderator }), h("td", { text: entry.action }),
+        h("td", null, ago(entry.at, app.lang)), h("td", { text: entry.moderator }),
+        h("td", { title: entry.action, text: Object.hasOwn(ACTION_WORDS, entry.action) ? t(ACTION_WORDS[entry.action]) : entry.action }),
         h("td", null, entry.comment_id != null && h("a", { href: `#/comment/${entry.comment_id}`, text: `#${entry.comment_id}` })),
         h("td", { text: entry.from_status || entry.to_status ? `${entry.from_status ?? "–"} → ${entry.to_status ?? "–"}` : "" }))));
       if (!rows.children.length) rows.append(h("tr", null, h("td", { colspan: "5", class: "mc-muted", text: t("empty") })));
