@@ -56,7 +56,8 @@ class Server:
         command.append(str(VENVS / self.venv / "bin" / "gunicorn"))
         if self.config:
             command += ["-c", self.config]
-        command += [*COMMON_OPTIONS, "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}", "--error-logfile", str(self.log), self.app]
+        command += [*COMMON_OPTIONS, "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
+                    "--error-logfile", str(self.log), self.app]
         self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **self.env},
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_until_up(self.base + self.health, self.process, self.log)

@@ -2,7 +2,9 @@
 comments.conf with HTTPS and a cache of public answers, run by Debian's
 nginx with a certificate made here, in front of the real service."""
 
+import gzip
 import http.client
+import json
 import re
 import ssl
 import subprocess
@@ -20,7 +22,9 @@ pytestmark = pytest.mark.server
 
 TLS_SITE = ROOT / "deploy" / "nginx" / "comments-tls.conf"
 LISTING = f"/api/v1/articles/{DEMO_ARTICLE_ID}/comments"
+COUNTS = "/api/v1/counts?" + "&".join(f"article_id={DEMO_ARTICLE_ID}-{number}" for number in range(60))
 MAX_AGE = 2
+METRICS_TOKEN = "scrape-token-for-the-tls-site-test"
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +71,7 @@ def service(nginx_binary, tmp_path_factory):
     settings behind the TLS site, trusting one proxy for the address and the scheme."""
     folder = tmp_path_factory.mktemp("tls-site")
     env = service_env(f"sqlite:///{folder}/moderation.sqlite", PROXY_FIX_X_FOR="1", PROXY_FIX_X_PROTO="1",
-                      PUBLIC_MAX_AGE=str(MAX_AGE))
+                      PUBLIC_MAX_AGE=str(MAX_AGE), METRICS_TOKEN=METRICS_TOKEN)
     flask(env, "db", "upgrade")
     flask(env, "demo", "seed")
     token = flask(env, "moderators", "add", "ops", "--role", "admin").strip().splitlines()[-1]
@@ -79,13 +83,14 @@ def service(nginx_binary, tmp_path_factory):
                    "tls": ssl.create_default_context(cafile=str(folder / "cert.pem"))}
 
 
-def fetch(service, method, path, *, secure=True, headers=None, body=None):
-    """One request on a new connection; (status, headers, body)."""
+def fetch(service, method, path, *, secure=True, headers=None, body=None, source="127.0.0.1"):
+    """One request on a new connection from `source`; (status, headers, body)."""
     if secure:
         connection = http.client.HTTPSConnection("127.0.0.1", service["https_port"], timeout=10,
-                                                 context=service["tls"])
+                                                 context=service["tls"], source_address=(source, 0))
     else:
-        connection = http.client.HTTPConnection("127.0.0.1", urlsplit(service["http"]).port, timeout=10)
+        connection = http.client.HTTPConnection("127.0.0.1", urlsplit(service["http"]).port, timeout=10,
+                                                source_address=(source, 0))
     try:
         connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()
@@ -113,6 +118,17 @@ def test_a_public_page_is_kept_for_its_max_age_then_renewed_with_a_304(service):
     status, headers, body = fetch(service, "GET", LISTING)
     # Past its max-age the copy is asked about with its ETag; the app's 304 renews it.
     assert status == 200 and headers["X-Cache-Status"] == "REVALIDATED" and body == answers[0][2]
+
+
+def test_each_kind_of_reader_gets_its_coding_from_its_own_copy_compressed_once(service):
+    gzip_reader = {"Accept-Encoding": "gzip"}
+    answers = [fetch(service, "GET", COUNTS, headers=gzip_reader) for _ in range(2)]
+    assert [headers["X-Cache-Status"] for _, headers, _ in answers] == ["MISS", "HIT"]
+    assert [headers["Content-Encoding"] for _, headers, _ in answers] == ["gzip", "gzip"]
+    # Compressed by the app alone: one gunzip gives the JSON a plain reader gets.
+    status, headers, plain = fetch(service, "GET", COUNTS)
+    assert status == 200 and "Content-Encoding" not in headers
+    assert gzip.decompress(answers[1][2]) == plain and json.loads(plain)["counts"]
 
 
 def test_the_reader_gets_the_304_from_the_cache(service):
@@ -143,3 +159,19 @@ def test_the_app_sees_the_scheme_the_reader_used(service, origin, status):
                                headers={"Content-Type": "application/x-www-form-urlencoded", "Origin": origin})
     assert answer == status
     assert "X-Cache-Status" not in headers  # an answer to a POST is nothing for the cache
+
+
+def test_metrics_are_scraped_from_this_machine_with_the_token_and_hidden_from_anyone_else(service):
+    token = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    status, headers, body = fetch(service, "GET", "/metrics", headers=token)
+    assert status == 200 and b"comments_http_request_duration_seconds" in body
+    assert "X-Cache-Status" not in headers  # never for the cache
+    assert fetch(service, "GET", "/metrics")[0] == 401  # the app's own check
+    # Another address (any 127.x is this machine's, standing for a reader) gets
+    # the app's 404, from nginx: /metrics does not exist for it.
+    try:
+        status, headers, body = fetch(service, "GET", "/metrics", headers=token, source="127.1.2.3")
+    except OSError as error:
+        pytest.skip(f"cannot connect from 127.1.2.3 on this machine: {error}")
+    assert status == 404 and json.loads(body)["error"]["code"] == "not_found"
+    assert headers["Content-Type"] == "application/json"
