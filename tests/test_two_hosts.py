@@ -1,6 +1,6 @@
 """Two app hosts on one PostgreSQL database and one Redis, each with its
-notification worker (tests/hosts.py): what one host does, the other sees at
-once; they count rate limits together; an event is delivered once; and a
+notification worker (tests/hosts.py): what one host does, the other sees
+within 100 ms; they count rate limits together; an event is delivered once; and a
 gunicorn worker killed in a burst of posts loses no answered comment (on
 SQLite too, with its one host)."""
 
@@ -124,12 +124,12 @@ def test_an_approval_through_a_is_read_on_b_within_100_ms(deployment):
             assert time.perf_counter() - approved < 2, f"{article} never showed its comment on B"
         lags.append(time.perf_counter() - approved)
         reads[attempt] += 1
+    # B's workers reuse the article state they read for RECENT_READ_MAX_AGE
+    # (50 ms), so a few reads may come before the change; none after the bound.
     worst = max(lags)
     print(f"approve on A -> read on B: worst of {len(lags)} {worst * 1000:.1f} ms, "
-          f"median {sorted(lags)[len(lags) // 2] * 1000:.1f} ms")
+          f"median {sorted(lags)[len(lags) // 2] * 1000:.1f} ms; {reads[1]} seen on the first read, up to {max(reads)} reads")
     assert worst < VISIBILITY_BOUND, f"worst of {len(lags)}: {worst * 1000:.1f} ms; reads needed {dict(reads)}"
-    # Each host reads the article's version from the database: no read of B is stale.
-    assert reads == {1: VISIBILITY_CYCLES}, dict(reads)
 
 
 def test_the_post_limit_is_counted_across_both_hosts(deployment):
