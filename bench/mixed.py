@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from . import data
 from .load import check_local, parse
-from .scenarios import ISSO_SITE, comments_path
+from .scenarios import BROWSER_ENCODINGS, ISSO_SITE, comments_path
 from .servers import wait_for_quiet_machine, wait_until_idle
 from .stats import Spread, latency, throughput
 from .systems import log
@@ -88,8 +88,10 @@ def isso_line(step):
     return "POST", "/new?" + urlencode({"uri": uri}), json.dumps(post_template(step.number, True))
 
 
-# What every request to a system carries: Isso wants its site's Origin and Referer on writes.
-HEADERS = {"ours": (), "isso": (("Origin", ISSO_SITE), ("Referer", ISSO_SITE + "/"))}
+# What every request to a system carries: the codings a browser accepts, and
+# for Isso its site's Origin and Referer, which it wants on writes.
+HEADERS = {"ours": (BROWSER_ENCODINGS,),
+           "isso": (BROWSER_ENCODINGS, ("Origin", ISSO_SITE), ("Referer", ISSO_SITE + "/"))}
 
 
 def write_plan(folder, system, plan):
@@ -153,7 +155,8 @@ def table(results, args, labels):
         f"{data.MIXED_ARTICLES:,} articles of {data.MIXED_COMMENTS} comments; each request picks its article "
         f"by Zipf's law (exponent {ZIPF_EXPONENT}; the first article draws about 13% of the reads), counts ask "
         f"about a page of {COUNTS_PAGE} articles (also Zipf), posts are new comments (held, for ours). The same "
-        f"plan of {PLAN_LENGTH:,} requests for every system, in its own API. Every system runs the shipped "
+        f"plan of {PLAN_LENGTH:,} requests for every system, in its own API, each sent as a browser sends it "
+        f"(`{': '.join(BROWSER_ENCODINGS)}`). Every system runs the shipped "
         f"gunicorn settings, {WORKERS} sync workers on both cores, and **wrk (1 thread, {CONNECTIONS} "
         f"connections) shares those two cores**: the figures are lower than the servers would reach alone. "
         f"{args.rounds} round{'s' * (args.rounds != 1)} of {args.mixed_seconds} s after a {args.warmup} s warm-up; medians (min–max).",

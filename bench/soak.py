@@ -14,17 +14,22 @@ stall shows in p99 instead of slowing the load down (wrk cannot pace)."""
 
 import argparse
 import asyncio
+import gzip
 import itertools
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 
+import brotli
+
 from . import data, mixed, seed_ours, servers, systems
+from .scenarios import BROWSER_ENCODINGS
 from .systems import SECRET, log
 
 RESULTS = servers.ROOT / "bench" / "results"
@@ -104,19 +109,25 @@ class Service:
             self.notifier.wait(timeout=60)
 
 
+# The codings the service answers in, when the browser's Accept-Encoding allows them.
+DECODERS = {"gzip": gzip.decompress, "br": brotli.decompress}
+
+
 async def exchange(port, method, path, body=b"", headers=()):
-    """One request on a new connection; (status, body bytes)."""
+    """One request on a new connection, as a browser sends it; (status, decoded body bytes)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
-        head = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close", *headers]
+        head = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close",
+                ": ".join(BROWSER_ENCODINGS), *headers]
         if body:
             head += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
         writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
         answer = await reader.read()
     finally:
         writer.close()
-    status = int(answer[9:12])
-    return status, answer.partition(b"\r\n\r\n")[2]
+    head, _, body = answer.partition(b"\r\n\r\n")
+    coding = re.search(rb"(?im)^content-encoding:\s*(\S+)", head)
+    return int(answer[9:12]), DECODERS[coding.group(1).decode()](body) if coding else body
 
 
 class Soak:
@@ -227,8 +238,9 @@ def main(argv=None):
     try:
         token = service.start()
         plan_file = mixed.write_plan(WORK, "ours", mixed.make_plan())
-        mixed.run_wrk(service.server.base, plan_file, (), seconds=3)
-        measured = mixed.run_wrk(service.server.base, plan_file, (), seconds=args.measure_seconds).rps
+        mixed.run_wrk(service.server.base, plan_file, mixed.HEADERS["ours"], seconds=3)
+        measured = mixed.run_wrk(service.server.base, plan_file, mixed.HEADERS["ours"],
+                                 seconds=args.measure_seconds).rps
         rate = args.rate or measured / 2
         servers.wait_until_idle(service.server.busy_pids())
         start = {label: rss_kib(pid) for label, pid in service.processes().items()}
