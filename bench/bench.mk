@@ -42,3 +42,14 @@ BENCH_IMPORT_ARGS ?=
 .PHONY: bench-import
 bench-import: install
 	$(BIN)/python -m bench.import_run $(BENCH_IMPORT_ARGS)
+
+# `make soak`: our service as shipped under half of its mixed-load throughput
+# for SOAK_MINUTES (30 by default): the workers' memory at the start and the
+# end (pass: under 10% growth) and the errors (pass: none). SOAK_ARGS passes
+# more options to `python -m bench.soak`, e.g. --database sqlite or --rate 300.
+# Not part of `make test` or `make bench`; the report goes to bench/results/soak.md.
+SOAK_MINUTES ?= 30
+SOAK_ARGS ?=
+.PHONY: soak
+soak: $(BENCH_VENVS)/ours/.installed
+	$(BENCH_VENVS)/ours/bin/python -m bench.soak --minutes $(SOAK_MINUTES) $(SOAK_ARGS)

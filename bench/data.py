@@ -117,6 +117,21 @@ def filler(start_article, comment_count):
         yield comments
 
 
+# The mixed load (bench/mixed.py): articles with this many comments each (6
+# threads, 4 replies), read as often as their Zipf rank says.
+MIXED_ARTICLES, MIXED_COMMENTS, MIXED_ROOTS = 1_000, 10, 6
+
+
+def mixed_article(number):
+    return f"bench/mixed/{number:04d}"
+
+
+def mixed_dataset():
+    """The mixed load's articles, one list of comments at a time (10,000 comments)."""
+    for number in range(MIXED_ARTICLES):
+        yield article_comments(mixed_article(number), MIXED_COMMENTS, MIXED_ROOTS, number)
+
+
 def post_body(number):
     """Body of the POST scenarios (the wrk script appends a unique suffix)."""
     return bodies()[number % BODY_VARIANTS]

@@ -231,8 +231,8 @@ def source_digest():
     return digest.hexdigest()[:12]
 
 
-def render(args, results, memory, probe, curve, deployment, elapsed, problems=(), wire_bytes=None):
-    """The markdown report and the raw figures behind it."""
+def render(args, results, memory, probe, curve, deployment, elapsed, problems=(), wire_bytes=None, sections=()):
+    """The markdown report and the raw figures behind it; sections are (title, lines) of other parts."""
     machine = describe_machine()
     curve_deployment, points, curve_memory = curve if curve else (None, [], None)
     lines = [
@@ -268,6 +268,8 @@ def render(args, results, memory, probe, curve, deployment, elapsed, problems=()
         "",
         *memory_table(memory, curve_memory),
     ]
+    for title, section in sections:
+        lines += ["", f"## {title}", "", *section]
     if points:
         lines += ["", "## Cost curve: GET one article, 1 connection, as the database grows", "",
                   *curve_table(points)]

@@ -2,12 +2,14 @@
 side by side on 127.0.0.1 and written to bench/results/latest.md.
 
     python -m bench.run [--rounds 3] [--seconds 3] [--full] [--no-curve] [--no-profile] [--curve-only]
+                        [--no-mixed] [--mixed-only] [--mixed-seconds 10]
 
 Method (docs/performance.md): one gunicorn sync worker per system, pinned to
 core 0; wrk pinned to core 1; systems interleaved round by round (ours on
 SQLite, Isso, the ceiling, ours on PostgreSQL, then again); every run preceded
 by a warm-up and a wait until every server is idle; medians of the rounds with
-min and max; ratios computed round by round."""
+min and max; ratios computed round by round. The mixed load (bench/mixed.py)
+runs each system as shipped instead: two workers, both cores."""
 
 import argparse
 import json
@@ -18,7 +20,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from . import data, report, spy, systems, wire
+from . import data, mixed, report, spy, systems, wire
 from .load import Result, run_wrk
 from .scenarios import SCENARIOS, isso_request, ours_request, write_post_bodies
 from .servers import ROOT, CoreWatch, wait_for_quiet_machine, wait_until_idle
@@ -42,6 +44,9 @@ def parse_args(argv):
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--curve-only", action="store_true", help="the cost curve alone (no main scenarios)")
     parser.add_argument("--keep-data", action="store_true", help="keep bench/results/work/ (databases)")
+    parser.add_argument("--no-mixed", action="store_true")
+    parser.add_argument("--mixed-only", action="store_true", help="the mixed load alone")
+    parser.add_argument("--mixed-seconds", type=int, default=10, help="length of each mixed-load run")
     return parser.parse_args(argv)
 
 
@@ -238,14 +243,19 @@ def main(argv=None):
     bodies = write_post_bodies(WORK)
     # Others edit the service while this runs: note what each part measured.
     digests = {"main servers": report.source_digest()}
-    deployment, results, memory, etags = (None, {}, {}, {}) if args.curve_only else run_main(args, bodies)
+    only_one_part = args.curve_only or args.mixed_only
+    deployment, results, memory, etags = (None, {}, {}, {}) if only_one_part else run_main(args, bodies)
     digests["profiles and curve"] = report.source_digest()
     problems = []
     probe = None
-    if not (args.no_profile or args.curve_only):
+    if not (args.no_profile or only_one_part):
         probe = attempt(problems, "profiles", run_profiles, deployment, bodies, etags)
+    mixed_results = None
+    if not (args.no_mixed or args.curve_only):
+        mixed_deployment = systems.Deployment(WORK / "mixed", systems.MIXED_DATABASE, "mixed")
+        mixed_results = attempt(problems, "mixed load", mixed.run, args, mixed_deployment, RESULTS / "logs")
     curve = None
-    if not args.no_curve:
+    if not (args.no_curve or args.mixed_only):
         sizes = CURVE_SIZES + ([FULL_SIZE] if args.full else [])
         curve = attempt(problems, "cost curve", run_curve, args, sizes)
         if curve is None and CURVE_POINTS:
@@ -254,11 +264,15 @@ def main(argv=None):
     problems += [f"server restarted: {restart}" for restart in RESTARTS]
     if len(set(digests.values())) > 1:
         problems.append(f"the service's source changed during the run: {digests}")
-    document, raw = report.render(args, results, memory, probe, curve, deployment, elapsed, problems, WIRE)
+    sections = [("Mixed load: 90% thread reads, 9% counts, 1% posts",
+                 mixed.table(mixed_results, args, report.SYSTEMS))] if mixed_results else []
+    document, raw = report.render(args, results, memory, probe, curve, deployment, elapsed, problems, WIRE,
+                                  sections)
+    raw["mixed"] = {name: [vars(run) for run in runs] for name, runs in (mixed_results or {}).items()}
     save(document, raw)
     if not args.keep_data:
         shutil.rmtree(WORK, ignore_errors=True)
-        for name in (systems.MAIN_DATABASE, systems.CURVE_DATABASE):
+        for name in (systems.MAIN_DATABASE, systems.CURVE_DATABASE, systems.MIXED_DATABASE):
             subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "postgres", name],
                            check=False, capture_output=True)
     print(document)

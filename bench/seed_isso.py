@@ -4,7 +4,7 @@ transaction per batch. Replies point at their thread's root (Isso nests one leve
 
 Runs in bench/.venvs/isso:
 
-    python -m bench.seed_isso --config isso.cfg (--base | --filler FIRST COUNT)
+    python -m bench.seed_isso --config isso.cfg (--base | --mixed | --filler FIRST COUNT)
 """
 
 import argparse
@@ -73,11 +73,15 @@ def main(argv=None):
     parser.add_argument("--config", required=True)
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--base", action="store_true", help="the standard data set")
+    group.add_argument("--mixed", action="store_true", help="the mixed load's 1,000 articles")
     group.add_argument("--filler", nargs=2, type=int, metavar=("FIRST", "COUNT"),
                        help="COUNT comments on filler articles numbered from FIRST")
     args = parser.parse_args(argv)
     connection = open_database(args.config)
-    articles = data.base_dataset() if args.base else data.filler(*args.filler)
+    if args.filler:
+        articles = data.filler(*args.filler)
+    else:
+        articles = data.base_dataset() if args.base else data.mixed_dataset()
     added = seed(connection, articles)
     # The POST scenarios write to a thread that exists already, as a live site's would.
     connection.execute("INSERT OR IGNORE INTO threads (uri, title) VALUES (?, ?)",

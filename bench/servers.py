@@ -17,8 +17,7 @@ VENVS = ROOT / "bench" / ".venvs"
 SERVER_CORE = "0"
 # The project's gunicorn.conf.py, as far as it is not ours alone (its logger
 # class imports the service): the same for all three systems.
-COMMON_OPTIONS = ["--workers", "1", "--worker-class", "sync", "--timeout", "30",
-                  "--no-control-socket", "--access-logfile", "/dev/null"]
+COMMON_OPTIONS = ["--worker-class", "sync", "--timeout", "30", "--no-control-socket", "--access-logfile", "/dev/null"]
 OTHERS_CONFIG = "bench/gunicorn_bench.conf.py"
 
 
@@ -42,17 +41,23 @@ class Server:
     postgres_app_name: str | None = None
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    # One worker pinned to SERVER_CORE for the scenarios; the mixed load runs
+    # the shipped two workers, free to use every core.
+    workers: int = 1
+    pinned: bool = True
 
     @property
     def base(self):
         return f"http://127.0.0.1:{self.port}"
 
     def start(self):
-        """Start gunicorn on core 0 and wait for the health check."""
-        command = ["taskset", "-c", SERVER_CORE, str(VENVS / self.venv / "bin" / "gunicorn")]
+        """Start gunicorn (on core 0 if pinned) and wait for the health check."""
+        command = ["taskset", "-c", SERVER_CORE] if self.pinned else []
+        command.append(str(VENVS / self.venv / "bin" / "gunicorn"))
         if self.config:
             command += ["-c", self.config]
-        command += [*COMMON_OPTIONS, "--bind", f"127.0.0.1:{self.port}", "--error-logfile", str(self.log), self.app]
+        command += [*COMMON_OPTIONS, "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
+                    "--error-logfile", str(self.log), self.app]
         self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **self.env},
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_until_up(self.base + self.health, self.process, self.log)

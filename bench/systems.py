@@ -20,6 +20,7 @@ POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
 # otherwise drop and reseed each other's databases.
 CHECKOUT = hashlib.sha1(str(servers.ROOT).encode()).hexdigest()[:6]
 MAIN_DATABASE, CURVE_DATABASE = f"bench_ours_{CHECKOUT}", f"bench_ours_curve_{CHECKOUT}"
+MIXED_DATABASE = f"bench_ours_mixed_{CHECKOUT}"
 
 
 def recreate_postgres(name):
@@ -54,6 +55,14 @@ class Deployment:
         self._timed("ours-pg", seed_ours.seed, self.postgres_url, articles(), SECRET, create=True)
         self._timed("isso", seed_isso, self.isso_config, "--base")
         self.comments = data.BASE_COMMENTS
+
+    def seed_mixed(self):
+        """Schema and the mixed load's 1,000 articles in all three databases."""
+        recreate_postgres(self.postgres_name)
+        self._timed("ours-sqlite", seed_ours.seed, self.sqlite_url, data.mixed_dataset(), SECRET, create=True)
+        self._timed("ours-pg", seed_ours.seed, self.postgres_url, data.mixed_dataset(), SECRET, create=True)
+        self._timed("isso", seed_isso, self.isso_config, "--mixed")
+        self.comments = data.MIXED_ARTICLES * data.MIXED_COMMENTS
 
     def grow_to(self, total):
         """Add filler comments until every database holds `total` comments."""

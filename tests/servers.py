@@ -103,17 +103,19 @@ def find_nginx():
     return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
 
 
-def nginx_config(folder, port, upstream_port, http_extra=""):
-    """The shipped site moved to test ports and to `folder` (its logs and
+def nginx_config(folder, port, upstream_port, http_extra="", *, site=NGINX_SITE, moves=None):
+    """A shipped site moved to test ports and to `folder` (its logs and
     temporary files), inside a main configuration of its own; returns that
-    file. Only the lines named here change: the rest is tested as shipped."""
-    site = NGINX_SITE.read_text()
+    file. Only the lines named here (and in `moves`) change: the rest is
+    tested as shipped."""
+    text = site.read_text()
     moves = {"listen 80;": f"listen 127.0.0.1:{port};", "listen [::]:80;": "",
-             "server 127.0.0.1:8000;": f"server 127.0.0.1:{upstream_port};", "/var/log/nginx/": f"{folder}/"}
+             "server 127.0.0.1:8000;": f"server 127.0.0.1:{upstream_port};", "/var/log/nginx/": f"{folder}/",
+             **(moves or {})}
     for shipped, local in moves.items():
-        assert shipped in site, f"{NGINX_SITE.name} no longer has {shipped!r}"
-        site = site.replace(shipped, local)
-    (folder / "comments.conf").write_text(site)
+        assert shipped in text, f"{site.name} no longer has {shipped!r}"
+        text = text.replace(shipped, local)
+    (folder / "comments.conf").write_text(text)
     temporary = "\n".join(f"    {kind}_temp_path {folder}/{kind};"
                            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     # Under root, nginx's workers would drop to nobody, shut out of pytest's private folders.
@@ -135,11 +137,11 @@ http {{
 
 
 @contextmanager
-def nginx(folder, upstream_port, http_extra=""):
-    """A running nginx with the shipped site in front of upstream_port, as a
-    child process (no daemon); yields its base URL."""
-    port = free_port()
-    main = nginx_config(folder, port, upstream_port, http_extra)
+def nginx(folder, upstream_port, http_extra="", *, site=NGINX_SITE, moves=None, port=None):
+    """A running nginx with a shipped site in front of upstream_port, as a
+    child process (no daemon); yields the base URL of its plain HTTP port."""
+    port = port or free_port()
+    main = nginx_config(folder, port, upstream_port, http_extra, site=site, moves=moves)
     with tempfile.TemporaryFile("w+") as log:
         process = subprocess.Popen([find_nginx(), "-p", str(folder), "-c", str(main), "-g", "daemon off;"],
                                    stdout=log, stderr=subprocess.STDOUT, text=True)
