@@ -17,6 +17,7 @@ from moderation import create_app
 from moderation.extensions import db
 from moderation.models import Role
 from moderation.services import moderators
+from tests.servers import find_nginx
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 IS_CI = os.environ.get("CI", "").lower() == "true"
@@ -223,3 +224,12 @@ def answer_in_a_forked_child(question):
     answer = os.read(reader, 100)
     os.close(reader)
     return answer
+
+
+@pytest.fixture(scope="session")
+def nginx_binary():
+    """Debian's nginx, for the tests that run the shipped sites in front of the service."""
+    path = find_nginx()
+    if path is None:
+        require_service("nginx", "no nginx on PATH or in /usr/sbin; apt-get install nginx")
+    return path

@@ -14,9 +14,9 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from moderation.cli import DEMO_ARTICLE_ID
-from tests.conftest import comment_fields, require_service
+from tests.conftest import comment_fields
 from tests.notify_support import self_signed_certificate
-from tests.servers import NGINX_SITE, ROOT, find_nginx, flask, free_port, gunicorn, nginx, nginx_config, service_env
+from tests.servers import NGINX_SITE, ROOT, flask, free_port, gunicorn, nginx, nginx_config, service_env
 
 pytestmark = pytest.mark.server
 
@@ -25,14 +25,6 @@ LISTING = f"/api/v1/articles/{DEMO_ARTICLE_ID}/comments"
 COUNTS = "/api/v1/counts?" + "&".join(f"article_id={DEMO_ARTICLE_ID}-{number}" for number in range(60))
 MAX_AGE = 2
 METRICS_TOKEN = "scrape-token-for-the-tls-site-test"
-
-
-@pytest.fixture(scope="module")
-def nginx_binary():
-    path = find_nginx()
-    if path is None:
-        require_service("nginx", "no nginx on PATH or in /usr/sbin; apt-get install nginx")
-    return path
 
 
 def tls_moves(folder, https_port):

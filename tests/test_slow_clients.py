@@ -17,8 +17,7 @@ import pytest
 
 from moderation.cli import DEMO_ARTICLE_ID
 from moderation.privacy import anonymise_ip
-from tests.conftest import require_service
-from tests.servers import find_nginx, flask, free_port, gunicorn, nginx, nginx_config, service_env
+from tests.servers import flask, free_port, gunicorn, nginx, nginx_config, service_env
 
 pytestmark = pytest.mark.server
 
@@ -30,14 +29,6 @@ LISTING = f"/api/v1/articles/{DEMO_ARTICLE_ID}/comments"
 HALF_HEADER = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
 HALF_BODY = (b"POST " + LISTING.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
              b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"name\": ")
-
-
-@pytest.fixture(scope="module")
-def nginx_binary():
-    path = find_nginx()
-    if path is None:
-        require_service("nginx", "no nginx on PATH or in /usr/sbin; apt-get install nginx")
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -329,6 +329,8 @@ def test_phone_width_and_both_colour_schemes(browser, service, artifacts, articl
     sign_in(page, service.token)
     expect(cards(page)).to_have_count(3)
     expect(page.locator(".mc-tabs a").first).to_contain_text("Очікують")  # the browser's language
+    # The keys act on the focused comment: wait for the console to focus the first one.
+    page.wait_for_function("document.activeElement.closest('.mc-item') !== null")
     page.keyboard.press("x")
     page.keyboard.press("c")
     expect(page.locator(".mc-panel:not([hidden])")).to_contain_text("Відповідей немає.")
