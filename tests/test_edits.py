@@ -3,7 +3,7 @@ author, with the secret the post was answered with, within EDIT_WINDOW; a
 moderator, at any time. On SQLite and PostgreSQL."""
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -180,6 +180,15 @@ def test_a_closed_article_takes_no_edits_but_its_author_may_still_delete(app, cl
     assert_error(edit(client, answer, "Changed."), 403, "comments_closed")
     assert delete(client, answer).status_code == 204
     assert statuses(app) == {}
+
+
+@pytest.mark.parametrize("settings", [{"CLOSE_AFTER_DAYS": 30}])
+def test_an_article_closed_by_age_takes_no_edits(client, approved, moderator):
+    answer = approved()
+    published = (datetime.now(UTC) - timedelta(days=31)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert client.patch(f"{API}/articles/{ARTICLE}", json={"published_at": published},
+                        headers=moderator).json["closed_reason"] == "age"
+    assert_error(edit(client, answer, "Changed."), 403, "comments_closed")
 
 
 def test_an_author_deletes_their_comment_and_its_replies_stay_under_a_placeholder(app, client, approved):

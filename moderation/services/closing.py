@@ -87,6 +87,11 @@ def closure(closed, kept_open, published_at, first_comment_at, *, after_days, no
     return Closure(AGE if (now or utcnow()) >= closes_at else None, rule)
 
 
+def article_closure(article, *, after_days):
+    """closure() of an Article the session holds."""
+    return closure(*(getattr(article, column.key) for column in CLOSURE_COLUMNS), after_days=after_days)
+
+
 _FIRST = Article.__table__.c.first_comment_at
 _NOTE_FIRST = sa.update(Article.__table__).where(Article.__table__.c.id == sa.bindparam("article_pk")).values(
     first_comment_at=sa.case((_FIRST.is_(None) | (_FIRST > sa.bindparam("earliest")), sa.bindparam("earliest")),

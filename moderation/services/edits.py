@@ -30,9 +30,7 @@ def edit_own_comment(article_id, comment_id, secret, body, *, client, settings):
     """Replace a comment's text by its author's: screened again (a rule that
     holds sends an approved comment back to pending), the old text kept."""
     comment = own_comment(article_id, comment_id, secret, settings.edit_window)
-    article = comment.article
-    if closing.closure(article.closed, article.kept_open, article.published_at, article.first_comment_at,
-                       after_days=settings.close_after_days).is_closed:
+    if closing.article_closure(comment.article, after_days=settings.close_after_days).is_closed:
         raise CommentsClosed()
     body_html = sanitize.render_body(body)
     blocklist = read_blocklist()

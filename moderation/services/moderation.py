@@ -216,9 +216,8 @@ def update_article(article_id, changes, moderator, *, close_after_days):
         record(moderator, DATE, article.id)
     db.session.commit()
     db.session.refresh(article)
-    return ArticleSettings(article.article_id, closing.closure(
-        *(getattr(article, column.key) for column in closing.CLOSURE_COLUMNS), after_days=close_after_days),
-        article.published_at, article.approved_count)
+    return ArticleSettings(article.article_id, closing.article_closure(article, after_days=close_after_days),
+                           article.published_at, article.approved_count)
 
 
 def update_if(article_pk, condition, **values):
