@@ -1,5 +1,8 @@
 """Statements that SQLite and PostgreSQL spell alike but SQLAlchemy builds
-per dialect: INSERT ... ON CONFLICT."""
+per dialect: INSERT ... ON CONFLICT; and the lock-or-create of a row by
+its unique key that submissions, subscriptions and imports share."""
+
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -15,13 +18,27 @@ def insert_for(table, dialect_name=None):
 
 
 def get_or_insert(table, key, values, *returning, fill=()):
-    """The columns `returning` of the row whose unique column `key` holds
-    values[key.key], inserted with `values` if there is none. The conflict
-    branch rewrites the key to itself, so the existing row is returned, and
-    locked until the transaction ends, even when two requests race; columns
-    in `fill` that the existing row has as NULL take their value from `values`."""
-    insert = insert_for(table).values(**values)
-    set_ = {key: insert.excluded[key.key], **{column: sa.func.coalesce(column, insert.excluded[column.key])
-                                               for column in fill}}
-    upsert = insert.on_conflict_do_update(index_elements=[key], set_=set_)
-    return db.session.execute(upsert.returning(*returning))
+    """The row (columns `returning`) whose unique column `key` holds
+    values[key.key], inserted with `values` if there is none, and locked
+    until the transaction ends, even when two requests race; columns in
+    `fill` that the existing row has as NULL take their value from `values`.
+
+    An UPDATE finds and locks the row: SQLAlchemy compiles it once, whereas
+    an INSERT ... ON CONFLICT is compiled anew on every call, and most calls
+    find the row there. Only when it is missing does the insert run (doing
+    nothing if a racing request's row came first), and the UPDATE again."""
+    lock = _locking_update(table, key, tuple(fill), returning)
+    parameters = {"key": values[key.key], **{f"fill_{column.key}": values.get(column.key) for column in fill}}
+    row = db.session.execute(lock, parameters).one_or_none()
+    if row is None:
+        db.session.execute(insert_for(table).values(**values).on_conflict_do_nothing(index_elements=[key]))
+        row = db.session.execute(lock, parameters).one()
+    return row
+
+
+@cache
+def _locking_update(table, key, fill, returning):
+    """UPDATE table SET key = key[, fill = coalesce(fill, :fill_...)] WHERE key = :key RETURNING ..."""
+    assignments = {key: key, **{column: sa.func.coalesce(column, sa.bindparam(f"fill_{column.key}", type_=column.type))
+                                for column in fill}}
+    return sa.update(table).where(key == sa.bindparam("key", type_=key.type)).values(assignments).returning(*returning)

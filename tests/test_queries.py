@@ -64,11 +64,19 @@ def test_a_submission_sends_a_fixed_set_of_statements(app, post_comment, make_co
         assert ("author_key" in response.json) is not with_key  # a known key is not replaced
         key = key or response.json["author_key"]
         seen.append([s.split()[0].upper() for s in statements if s.split()[0].upper() != "BEGIN"])
-    # The article's row; the duplicate check, the blocklist, the parent's path
-    # and the key's history; a new author key, the comment and its path; its
-    # event in the outbox (comment.held).
-    assert seen[0] == seen[1] == seen[2] == ["INSERT", "SELECT", "INSERT", "INSERT", "UPDATE", "INSERT"], seen
-    assert seen[3] == ["INSERT", "SELECT", "INSERT", "UPDATE", "INSERT"], seen[3]  # no new key
+    # The article's row locked (it exists: no insert); the duplicate check, the
+    # blocklist, the parent's path and the key's history; a new author key,
+    # the comment and its path; its event in the outbox (comment.held).
+    assert seen[0] == seen[1] == seen[2] == ["UPDATE", "SELECT", "INSERT", "INSERT", "UPDATE", "INSERT"], seen
+    assert seen[3] == ["UPDATE", "SELECT", "INSERT", "UPDATE", "INSERT"], seen[3]  # no new key
+
+
+def test_the_first_comment_creates_its_article_then_locks_it(post_comment, statements):
+    """A new article: the lock finds no row, the insert makes it, the lock runs again."""
+    assert post_comment("brand-new").status_code == 202
+    verbs = [s.split()[0].upper() for s in statements if s.split()[0].upper() != "BEGIN"]
+    assert verbs[:3] == ["UPDATE", "INSERT", "UPDATE"], verbs
+    assert "ON CONFLICT" in [s for s in statements if s.startswith("INSERT")][0].upper()
 
 
 def test_stats_count_the_queue_on_its_index_and_sum_the_rest(app, client, make_comment, moderator, database_url):

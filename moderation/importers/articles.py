@@ -19,7 +19,7 @@ def create_article(article_id, article):
         # A moderator's close wins over keeping open (services/closing.py).
         "kept_open": article.kept_open and not article.closed,
         "published_at": article.published_at, "first_comment_at": article.first_comment_at,
-    }, _ARTICLES.c.id).scalar_one()
+    }, _ARTICLES.c.id)[0]
 
 
 def described(article):

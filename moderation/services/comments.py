@@ -152,7 +152,7 @@ def lock_article_row(article_id, *, first_comment_at=None):
         values["first_comment_at"] = first_comment_at
     return get_or_insert(_ARTICLES, _ARTICLES.c.article_id, values, _ARTICLES.c.id,
                          *(_ARTICLES.c[column.key] for column in closing.CLOSURE_COLUMNS),
-                         fill=[_ARTICLES.c.first_comment_at] if first_comment_at is not None else ()).one()
+                         fill=[_ARTICLES.c.first_comment_at] if first_comment_at is not None else ())
 
 
 @dataclass(frozen=True)

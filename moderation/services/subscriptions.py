@@ -40,7 +40,7 @@ def upsert_subscriber(email, email_key):
     need be; safe when two submissions of one address race."""
     return get_or_insert(_SUBSCRIBERS, _SUBSCRIBERS.c.email_key,
                          {"email": email, "email_key": email_key, "created_at": utcnow()},
-                         _SUBSCRIBERS.c.id, _SUBSCRIBERS.c.confirmed_at, _SUBSCRIBERS.c.confirmation_sent_at).one()
+                         _SUBSCRIBERS.c.id, _SUBSCRIBERS.c.confirmed_at, _SUBSCRIBERS.c.confirmation_sent_at)
 
 
 def is_confirmation_due(last_sent):
