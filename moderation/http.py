@@ -128,8 +128,8 @@ def public_response(answer, mimetype="application/json"):
     if isinstance(answer.body, EncodedBody):
         response.encoded_body = answer.body
     response.set_etag(answer.etag)
-    response.cache_control.public = True
-    response.cache_control.max_age = current_app.config["PUBLIC_MAX_AGE"]
+    # Written whole: werkzeug's cache_control property parses and rewrites the header per change.
+    response.headers["Cache-Control"] = f"public, max-age={current_app.config['PUBLIC_MAX_AGE']}"
     return response
 
 
