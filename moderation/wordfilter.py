@@ -64,6 +64,8 @@ class WordIndex:
     def first_match(self, text):
         """The first blocked entry (in sorted order) that text holds whole,
         normalised or as it looks; None if there is none."""
+        if not self.plain:
+            return None  # an empty blocklist: no need to normalise the text
         found = self.matches(self.plain, normalise_text(text)) | self.matches(self.looks, lookalike(text))
         return min(found, default=None)
 
