@@ -34,6 +34,15 @@ $(BENCH_VENVS)/ceiling/.installed: requirements.in
 bench: $(BENCH_VENVS)/ours/.installed $(BENCH_VENVS)/isso/.installed $(BENCH_VENVS)/ceiling/.installed
 	$(BENCH_VENVS)/ours/bin/python -m bench.run $(if $(filter 1,$(BENCH_FULL)),--full) $(BENCH_ARGS)
 
+# `make bench-instructions`: instructions per request of ours and of the
+# ceiling, counted by callgrind in one process: figures that do not move with
+# the machine's load, for comparing commits (docs/performance.md). Needs
+# Debian's valgrind; BENCH_INSTRUCTIONS_ARGS passes options, e.g. --scenario post.
+BENCH_INSTRUCTIONS_ARGS ?=
+.PHONY: bench-instructions
+bench-instructions: $(BENCH_VENVS)/ours/.installed
+	$(BENCH_VENVS)/ours/bin/python -m bench.instructions $(BENCH_INSTRUCTIONS_ARGS)
+
 # `make bench-import`: 10^6 generated WordPress comments imported into a fresh
 # SQLite database by `flask import`: time and the importer's peak RSS
 # (docs/performance.md, "Importing"). BENCH_IMPORT_ARGS passes options, e.g.
