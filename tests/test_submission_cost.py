@@ -140,11 +140,26 @@ def cpu_seconds(function, *args):
     return min(costs)
 
 
+# A gauge of the machine's speed at this moment: plain prose at the maximum
+# length. On the project's 2-core VM, on an idle but slow day, it rendered in
+# 2.3 ms and the worst family in 39 ms, under the bound of 50 ms. A machine
+# that is busier or slower (the whole suite around this test once made it
+# twice as slow) raises the bound in proportion, so that the test fails on a
+# slow input, not on a slow day; a super-linear input costs hundreds of times
+# more than a linear one, whatever the day (a.b- repeated once took 21 s).
+PROSE = repeated("The council met on Tuesday to discuss the new bus routes, and readers wrote in. ")
+PROSE_SECONDS_THERE, BOUND_THERE = 0.0023, 0.05
+
+
+def render_bound():
+    return BOUND_THERE * max(1.0, cpu_seconds(render_body, PROSE) / PROSE_SECONDS_THERE)
+
+
 @pytest.mark.parametrize("family", FAMILIES)
 def test_the_worst_bodies_render_in_milliseconds(family):
     body = FAMILIES[family]
     assert len(body) >= MAX_LENGTH
-    assert cpu_seconds(render_body, body) < 0.05
+    assert cpu_seconds(render_body, body) < render_bound()
 
 
 @pytest.mark.parametrize("family", FAMILIES)
