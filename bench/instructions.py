@@ -171,7 +171,10 @@ def counted(folder, system, scenario, count, database_url, dry_run=False):
 
 
 def per_request(folder, system, scenario, count, database_url, dry_run=False):
-    """(total - baseline) / count; the two runs side by side, one per core."""
+    """(total - baseline) / count; the two runs side by side, one per core.
+    A dry run counts nothing, so it makes the measured run alone."""
+    if dry_run:
+        return 0, counted(folder, system, scenario, count, database_url, dry_run)[1]
     with ThreadPoolExecutor(2) as pool:
         base, measured = pool.map(lambda n: counted(folder, system, scenario, n, database_url, dry_run), (0, count))
     return (measured[0] - base[0]) / count, measured[1]
