@@ -58,31 +58,24 @@ def test_demo_seed_is_idempotent(runner, client):
     assert listing["total"] == 4 and [c["depth"] for c in listing["comments"]] == [0, 1, 2, 0]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/fresh.sqlite"
-    return request.getfixturevalue("postgres_schemas")()
-
-
-def test_migrations_create_the_models_schema(empty_database):
-    env = service_env(empty_database)
+def test_migrations_create_the_models_schema(server_database):
+    env = service_env(server_database)
     flask(env, "db", "upgrade")
     # `db check` fails when the models and the migrated schema differ.
     assert "No new upgrade operations detected" in flask(env, "db", "check")
-    engine = sa.create_engine(empty_database)
+    engine = sa.create_engine(server_database)
     with engine.connect() as connection:
         tables = set(sa.inspect(connection).get_table_names())
     engine.dispose()
     assert {"articles", "comments", "moderators", "audit_log", "alembic_version"} <= tables
 
 
-def test_body_digest_migration_fills_existing_comments(empty_database):
+def test_body_digest_migration_fills_existing_comments(server_database):
     import hashlib
 
-    env = service_env(empty_database)
+    env = service_env(server_database)
     flask(env, "db", "upgrade", "de122b94eb44")
-    engine = sa.create_engine(empty_database)
+    engine = sa.create_engine(server_database)
     with engine.begin() as connection:
         connection.execute(sa.text("INSERT INTO articles (key, closed, approved_count, version, created_at) "
                                    "VALUES ('a', false, 0, 1, '2026-11-25 10:00:00')"))
@@ -98,10 +91,10 @@ def test_body_digest_migration_fills_existing_comments(empty_database):
     assert digest == hashlib.sha256(b"Old body").hexdigest()[:32]
 
 
-def test_status_counts_migration_counts_existing_comments(empty_database):
-    env = service_env(empty_database)
+def test_status_counts_migration_counts_existing_comments(server_database):
+    env = service_env(server_database)
     flask(env, "db", "upgrade", "7b2e4f9a1c38")
-    engine = sa.create_engine(empty_database)
+    engine = sa.create_engine(server_database)
     statuses = ["pending", "pending", "approved", "spam", "rejected", "approved", "approved"]
     with engine.begin() as connection:
         for key in ("a", "b"):

@@ -207,19 +207,12 @@ def test_imported_comments_date_the_first_comment(app, client, runner):
     assert page["closed"] is True and page["closed_reason"] == "age"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/fresh.sqlite"
-    return request.getfixturevalue("postgres_schemas")()
-
-
-def test_the_migration_dates_existing_articles_by_their_first_comment(empty_database):
+def test_the_migration_dates_existing_articles_by_their_first_comment(server_database):
     from tests.servers import flask, service_env
 
-    env = service_env(empty_database)
+    env = service_env(server_database)
     flask(env, "db", "upgrade", "f2a6c8e4d135")
-    engine = sa.create_engine(empty_database)
+    engine = sa.create_engine(server_database)
     with engine.begin() as connection:
         for key in ("a", "b"):
             connection.execute(sa.text("INSERT INTO articles (key, closed, approved_count, version, created_at) "
