@@ -4,8 +4,12 @@ PostgreSQL tests use TEST_DATABASE_URL (default: the local server below). On
 a machine without PostgreSQL they are skipped with a message, except under
 CI=true, where a missing server fails the run."""
 
+import atexit
+import functools
 import itertools
 import os
+import shutil
+import tempfile
 import uuid
 import warnings
 from contextlib import contextmanager
@@ -84,20 +88,62 @@ def server_database(request, tmp_path):
 
 @contextmanager
 def running_app(database_url, tmp_path, **settings):
-    """An app on database_url with fresh tables, dropped again afterwards
-    (PostgreSQL tests share one schema per session)."""
+    """An app on database_url with empty tables. Creating the tables costs
+    about 20 ms on SQLite and 80 ms on PostgreSQL, a good part of the suite's
+    time over two thousand tests: a SQLite file starts as a copy of one made
+    once, and a PostgreSQL schema keeps its tables, emptied after each test."""
+    if database_url.startswith("sqlite:///") and copy_sqlite_template(database_url.removeprefix("sqlite:///")):
+        _made_tables.add(database_url)
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-secret",
                       "RATELIMIT_ENABLED": False, **settings}, instance_path=str(tmp_path / "instance"))
-    with app.app_context():
-        db.create_all()
+    if database_url not in _made_tables:
+        with app.app_context():
+            db.create_all()
+        _made_tables.add(database_url)
     try:
         yield app
     finally:
         with app.app_context():
+            db.session.remove()
             if database_url.startswith("postgresql"):
-                db.session.remove()
-                db.drop_all()
+                empty_tables(db.engine)
             db.engine.dispose()
+
+
+_made_tables = set()
+
+
+def empty_tables(engine):
+    """Every row deleted and every id sequence started again: the schema as
+    create_all left it, for the next test."""
+    with engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+        connection.execute(sa.text("SELECT setval(oid, 1, false) FROM pg_class "
+                                   "WHERE relkind = 'S' AND relnamespace = current_schema()::regnamespace"))
+
+
+def copy_sqlite_template(path):
+    """A new SQLite file at path, with the tables, unless one is there:
+    whether it made one."""
+    if os.path.exists(path):
+        return False
+    shutil.copyfile(sqlite_template(), path)
+    return True
+
+
+@functools.cache
+def sqlite_template():
+    """A SQLite file with the tables, made once per test session."""
+    folder = tempfile.mkdtemp(prefix="moderation-template-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = os.path.join(folder, "template.sqlite")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "test-secret"},
+                     instance_path=os.path.join(folder, "instance"))
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()  # the last connection closing folds the write-ahead log into the file
+    return path
 
 
 @pytest.fixture

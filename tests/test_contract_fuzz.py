@@ -21,10 +21,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from moderation import create_app
-from moderation.extensions import db
 from moderation.models import Role
 from moderation.openapi import get_spec
 from moderation.services import moderators
+from tests.conftest import running_app
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 SEED = 20261125
@@ -56,23 +56,17 @@ schema = load_schema()
 @pytest.fixture
 def fuzz_app(database_url, tmp_path):
     """A fresh app with an admin token and a few comments for ids to hit."""
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url},
-                     instance_path=str(tmp_path / "instance"))
-    client = app.test_client()
-    with app.app_context():
-        db.create_all()
-        _, token = moderators.add_moderator("fuzz", Role.ADMIN)
-    headers = {"Authorization": f"Bearer {token}"}
-    for status in ("approve", "reject", None):
-        answer = client.post("/api/v1/articles/fuzz/comments",
-                             json={"name": "Fuzz", "email": "fuzz@example.org", "body": f"Seed {status}."})
-        if status:
-            client.post(f"/api/v1/moderation/comments/{answer.json['id']}/{status}", headers=headers)
-    yield app, headers
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    with running_app(database_url, tmp_path) as app:
+        client = app.test_client()
+        with app.app_context():
+            _, token = moderators.add_moderator("fuzz", Role.ADMIN)
+        headers = {"Authorization": f"Bearer {token}"}
+        for status in ("approve", "reject", None):
+            answer = client.post("/api/v1/articles/fuzz/comments",
+                                 json={"name": "Fuzz", "email": "fuzz@example.org", "body": f"Seed {status}."})
+            if status:
+                client.post(f"/api/v1/moderation/comments/{answer.json['id']}/{status}", headers=headers)
+        yield app, headers
 
 
 @schema.parametrize()

@@ -98,7 +98,7 @@ def test_thread_page_query_uses_the_thread_index(app, make_comment, database_url
     with app.app_context():
         with threads.lone_reads() as connection:
             plan = plan_of_last_statement(is_sqlite, lambda: threads.list_thread(
-                connection, threads.read_article_state(connection, ARTICLE), limit=50))
+                connection, threads.read_article_state(connection, ARTICLE), limit=50), in_order=True)
     assert "ix_comments_thread_order" in plan, plan
     assert "SCAN comments" not in plan and "Seq Scan" not in plan, plan
 
