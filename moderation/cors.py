@@ -7,6 +7,7 @@ import re
 from flask import request
 from flask_cors import CORS
 
+from .compression import add_vary
 from .extensions import limiter
 
 # scheme://host[:port], as a browser serialises an Origin header (no path, no "*").
@@ -63,7 +64,7 @@ def vary_on_origin(response):
     """The same API URL answers differently per Origin, so shared caches must
     keep them apart, also when this request sent none."""
     if request.path.startswith("/api/v1/"):
-        response.vary.add("Origin")
+        add_vary(response.headers, "Origin")
     return response
 
 

@@ -8,6 +8,7 @@ import time
 
 import brotli
 import pytest
+from werkzeug.datastructures import Headers
 
 from moderation import compression
 from moderation.compression import negotiate
@@ -240,3 +241,17 @@ def test_compression_can_be_left_to_a_proxy(client, thread):
     response = get(client, thread, "gzip, br")
     assert "Content-Encoding" not in response.headers and "Accept-Encoding" not in response.vary
     assert response.json["total"] == 4
+
+
+@pytest.mark.parametrize("present, name, expected", [
+    (None, "Origin", "Origin"),
+    ("Accept-Encoding", "Origin", "Accept-Encoding, Origin"),
+    ("accept-encoding , Origin", "Origin", "accept-encoding , Origin"),
+    ("Cookie", "Accept-Encoding", "Cookie, Accept-Encoding"),
+    ("*", "Origin", "*"),
+    ("Originality", "Origin", "Originality, Origin"),  # a whole name, not a substring
+])
+def test_vary_names_each_request_header_once(present, name, expected):
+    headers = Headers({"Vary": present} if present else {})
+    compression.add_vary(headers, name)
+    assert headers.getlist("Vary") == [expected]
