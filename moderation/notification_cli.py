@@ -3,6 +3,7 @@ mails and webhook calls; `flask --app wsgi moderators mail NAME` sets where
 and how often a moderator hears of held comments."""
 
 import logging
+import os
 import signal
 import threading
 
@@ -10,6 +11,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from .access_log import JsonFormatter
 from .delivery import worker as delivery_worker
 from .delivery.transport import SECURITY
 from .notification_models import MailFrequency
@@ -27,8 +29,7 @@ def worker(once):
                                    "mails link back to the service")
     if app.config["SMTP_HOST"] and app.config["SMTP_SECURITY"] not in SECURITY:
         raise click.ClickException(f"SMTP_SECURITY must be one of {', '.join(SECURITY)}")
-    # Its lines name events and deliveries by id, never an address.
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_lines(os.environ.get("LOG_FORMAT", "text"))
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -36,6 +37,18 @@ def worker(once):
         delivery_worker.run(app, once=once, stop=stop)
     except delivery_worker.WorkerBusy as busy:
         raise click.ClickException(str(busy)) from None
+
+
+def log_lines(log_format):
+    """The worker's lines on stderr, as text or, with LOG_FORMAT=json, one
+    JSON object a line like gunicorn's (gunicorn.conf.py). They name events
+    and deliveries by id, never an address."""
+    handler = logging.StreamHandler()
+    if log_format.lower() == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
 
 
 @click.command("mail")

@@ -4,12 +4,14 @@ import datetime
 import io
 import json
 import logging
+import subprocess
 from types import SimpleNamespace
 
 import pytest
 from gunicorn.config import Config
 
 from moderation.access_log import JsonLogger, PrivacyLogger
+from tests.servers import BIN, ROOT, flask, service_env
 
 ADDRESS, FORWARDED = "203.0.113.77", "198.51.100.23"
 
@@ -88,3 +90,22 @@ def test_json_error_and_service_lines_are_one_object_each(json_logger):
     first, second = (json.loads(line) for line in stream.getvalue().splitlines())
     assert (first["level"], first["message"], first["logger"]) == ("error", "worker 7 failed", "gunicorn.error")
     assert second["logger"] == "moderation.errors" and "RuntimeError: boom" in second["exception"]
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_the_notification_worker_logs_as_gunicorn_does(server_database, log_format):
+    env = service_env(server_database, PUBLIC_URL="https://comments.example")
+    flask(env, "db", "upgrade")
+    done = subprocess.run([BIN / "flask", "--app", "wsgi", "worker", "--once"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, env={**env, "LOG_FORMAT": log_format})
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if "worker st" in line]
+    assert len(lines) == 2, done.stderr  # "worker started", "worker stopped"
+    if log_format == "json":
+        records = [json.loads(line) for line in lines]
+        assert [(record["type"], record["level"], record["message"]) for record in records] == [
+            ("log", "info", "worker started"), ("log", "info", "worker stopped")]
+        assert all(record["logger"].startswith("moderation.") and record["time"].endswith("Z") for record in records)
+    else:
+        assert all(" INFO moderation." in line for line in lines), lines
