@@ -151,6 +151,30 @@ def test_a_publication_date_set_in_the_console_closes_an_old_article_by_age(cons
     assert_quiet(page)
 
 
+def test_an_edited_comment_says_so_and_keeps_what_it_replaced(console, service, article):
+    """A moderator sees that a comment was edited and, in its source, the
+    text its author's edit replaced."""
+    path = f"/api/v1/articles/{quote(article)}/comments"
+    status, posted = service.call("POST", path, {"name": "Mark", "email": "mark@example.org",
+                                                 "body": "Frist draft."}, token=False)
+    assert status == 202, posted
+    edit = urllib.request.Request(
+        f"{service.base}{path}/{posted['id']}", data=json.dumps({"body": "First draft, corrected."}).encode(),
+        method="PATCH", headers={"Content-Type": "application/json", "X-Comment-Secret": posted["edit_secret"]})
+    with urllib.request.urlopen(edit, timeout=10) as answer:
+        assert answer.status == 200
+    sign_in(console, service.token)
+    console.locator("#mc-article").fill(article)
+    console.locator("#mc-article").press("Enter")
+    card = cards(console).first
+    expect(cards(console)).to_have_count(1)
+    expect(card.locator(".mc-edited")).to_contain_text("edited")
+    card.locator('[data-panel="source"]').click()
+    expect(card.locator(".mc-panel .mc-source").first).to_have_text("First draft, corrected.")
+    expect(card.locator(".mc-revisions .mc-source")).to_have_text(["Frist draft."])
+    assert_quiet(console)
+
+
 def test_new_comments_are_announced_without_a_reload(console, service, article):
     page = console
     sign_in(page, service.token)

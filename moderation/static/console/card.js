@@ -31,7 +31,15 @@ function mini(comment, ctx) {
 }
 
 async function fillSource(panel, comment, ctx) {
-  panel.append(h("pre", { class: "mc-source", text: comment.body_text, "aria-label": ctx.t("source") }));
+  const { t, lang } = ctx;
+  panel.append(h("pre", { class: "mc-source", text: comment.body_text, "aria-label": t("source") }));
+  // The texts its author's edits replaced, oldest first (a moderator's edit keeps none).
+  const revisions = comment.revisions || [];
+  if (revisions.length) {
+    panel.append(h("h4", { text: t("earlierTexts") }), h("ol", { class: "mc-revisions" }, revisions.map((revision) =>
+      h("li", null, h("p", { class: "mc-muted" }, t("replaced"), " ", ago(revision.replaced_at, lang)),
+        h("pre", { class: "mc-source", text: String(revision.body_text ?? "") })))));
+  }
 }
 
 async function fillContext(panel, comment, ctx) {
@@ -113,6 +121,7 @@ function details(comment, ctx, prefix) {
     h("p", { class: "mc-meta", id: `${prefix}-meta` },
       h("button", { type: "button", class: "mc-link mc-article", "data-article": comment.article_id, text: comment.article_id }),
       ago(comment.created_at, lang),
+      comment.edited && h("span", { class: "mc-muted mc-edited" }, t("edited"), " ", ago(comment.edited, lang)),
       comment.parent_id != null && h("a", { href: `#/comment/${comment.parent_id}`, text: t("inReplyTo", { id: comment.parent_id }) })),
     reasons.length > 0 && h("div", { class: "mc-reasons" },
       h("p", { class: "mc-label", text: t("heldFor") }), h("ul", null, reasons.map((reason) => h("li", { text: String(reason) })))),

@@ -37,6 +37,7 @@ export const STRINGS = {
     cancel: "Cancel", done: "Close", source: "Source", context: "Context", author: "More from this author",
     inReplyTo: "In reply to #{id}", parentGone: "The comment it replies to was deleted.", replies: "Replies",
     noReplies: "No replies.", authorNone: "No comments from this address.", open: "Open #{id}", thisOne: "(this one)",
+    edited: "edited", earlierTexts: "Earlier texts, replaced by its author's edits", replaced: "Replaced",
     heldFor: "Held for", network: "Network {network}", agent: "Browser: {agent}", noClient: "Network and browser not kept.",
     by: "{status} by {name}", help: "Keyboard shortcuts", helpOpen: "Shortcuts (?)",
     keys: "j / k|Next / previous comment;a / r / s|Approve / reject / mark as spam;p|Back to pending;" +
@@ -100,6 +101,7 @@ export const STRINGS = {
     inReplyTo: "Відповідь на №{id}", parentGone: "Коментар, на який це відповідь, видалено.", replies: "Відповіді",
     noReplies: "Відповідей немає.", authorNone: "Коментарів з цієї адреси немає.", open: "Відкрити №{id}",
     thisOne: "(цей)",
+    edited: "змінено", earlierTexts: "Попередні тексти, замінені правками автора", replaced: "Замінено",
     heldFor: "Затримано через", network: "Мережа {network}", agent: "Браузер: {agent}",
     noClient: "Мережу й браузер не збережено.",
     by: "{status}: {name}", help: "Клавіатурні скорочення", helpOpen: "Скорочення (?)",
