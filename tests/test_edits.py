@@ -232,3 +232,14 @@ def test_a_moderator_edit_needs_a_token_and_an_existing_comment(client, approved
     assert_error(client.patch(f"{API}/comments/999999", json={"body": "x"}, headers=moderator), 404, "not_found")
     assert_error(client.patch(f"{API}/comments/{answer['id']}", json={"body": " "}, headers=moderator),
                  422, "validation_failed")
+
+
+def test_a_data_access_request_carries_the_texts_an_edit_replaced(client, approved, admin):
+    """The author's earlier texts are personal data kept under the address: an export names them."""
+    answer = approved(body="Frist!")
+    assert edit(client, answer, "First, I meant.").status_code == 200
+    export = client.post(f"{API}/authors/export", json={"email": "olena@example.org"}, headers=admin)
+    assert export.status_code == 200, export.json
+    [comment] = export.json["comments"]
+    assert comment["body_text"] == "First, I meant." and comment["edited"] is not None
+    assert [revision["body_text"] for revision in comment["revisions"]] == ["Frist!"]
