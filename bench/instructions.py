@@ -179,14 +179,18 @@ def per_request(folder, system, scenario, count, database_url, dry_run=False):
     file, the POSTs of one waited on the other's lock, and the figure moved
     by a quarter between runs. On PostgreSQL (one database) they take turns.
     A dry run counts nothing, so it makes the measured run alone."""
+    shared = bool(database_url) and system == "ours"
+
+    def run(n):
+        return counted(folder if shared else private_copy(folder, n), system, scenario, n, database_url, dry_run)
+
     if dry_run:
-        return 0, counted(folder, system, scenario, count, database_url, dry_run)[1]
-    if database_url and system == "ours":
-        base, measured = (counted(folder, system, scenario, n, database_url) for n in (0, count))
+        return 0, run(count)[1]
+    if shared:
+        base, measured = run(0), run(count)
     else:
         with ThreadPoolExecutor(2) as pool:
-            base, measured = pool.map(
-                lambda n: counted(private_copy(folder, n), system, scenario, n, database_url), (0, count))
+            base, measured = pool.map(run, (0, count))
     return (measured[0] - base[0]) / count, measured[1]
 
 
