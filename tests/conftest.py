@@ -92,11 +92,10 @@ def running_app(database_url, tmp_path, **settings):
     about 20 ms on SQLite and 80 ms on PostgreSQL, a good part of the suite's
     time over two thousand tests: a SQLite file starts as a copy of one made
     once, and a PostgreSQL schema keeps its tables, emptied after each test."""
-    if database_url.startswith("sqlite:///") and copy_sqlite_template(database_url.removeprefix("sqlite:///")):
-        _made_tables.add(database_url)
+    copied = database_url.startswith("sqlite:///") and copy_sqlite_template(database_url.removeprefix("sqlite:///"))
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-secret",
                       "RATELIMIT_ENABLED": False, **settings}, instance_path=str(tmp_path / "instance"))
-    if database_url not in _made_tables:
+    if not copied and database_url not in _made_tables:
         with app.app_context():
             db.create_all()
         _made_tables.add(database_url)
@@ -110,6 +109,7 @@ def running_app(database_url, tmp_path, **settings):
             db.engine.dispose()
 
 
+# The databases (PostgreSQL schemas, above all) whose tables this session made.
 _made_tables = set()
 
 
