@@ -4,10 +4,9 @@ application package: nothing here imports `moderation`."""
 from .base import StrictSchema, validate_article_id
 from .bodies import CommentEditSchema, PreviewRequestSchema, PreviewSchema, body_schema
 from .comments import (
-    comment_create_schema, load_article_ids,
-    CommentCreateSchema, CountsArgsSchema, ModerationCommentSchema, PublicCommentSchema,
-    SubmittedCommentSchema, ThreadArgsSchema, ThreadPageSchema,
+    comment_create_schema, CommentCreateSchema, ModerationCommentSchema, PublicCommentSchema, SubmittedCommentSchema,
 )
+from .threads import load_article_ids, CountsArgsSchema, ThreadArgsSchema, ThreadPageSchema
 from .moderation import (
     BlockArgsSchema, RulesEditSchema, RulesSchema,
     ArticlePatchSchema, ArticleStateSchema, AuditEntrySchema, AuditLogPageSchema,

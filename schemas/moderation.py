@@ -12,9 +12,8 @@ from marshmallow import (
 from .base import (
     MAX_ID, Cursor, SingleLineText, StrictInteger, StrictSchema, Timestamp, UtcDateTime, validate_article_id,
 )
-from .comments import (
-    AUTO_CLOSE, CLOSED_REASON, CLOSED_REASONS, AutoCloseSchema, EmailAddress, ModerationCommentSchema,
-)
+from .comments import EmailAddress, ModerationCommentSchema
+from .threads import AUTO_CLOSE, CLOSED_REASON, CLOSED_REASONS, AutoCloseSchema
 
 STATUSES = ("pending", "approved", "rejected", "spam")
 BULK_ACTIONS = ("approve", "reject", "spam", "requeue", "delete")
