@@ -70,17 +70,7 @@ class Server:
 
     def worker_pids(self):
         """The gunicorn worker(s): children of the master process."""
-        master = self.process.pid
-        children = []
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    stat = (entry / "stat").read_text()
-                except OSError:
-                    continue
-                if int(stat.rsplit(")", 1)[1].split()[1]) == master:
-                    children.append(int(entry.name))
-        return children
+        return children_of(self.process.pid)
 
     def backend_pids(self):
         """PostgreSQL backends serving this server's worker (found by application_name)."""
@@ -107,6 +97,20 @@ class Server:
                 if line.startswith("VmHWM:"):
                     peaks.append(int(line.split()[1]))
         return max(peaks) if peaks else None
+
+
+def children_of(pid):
+    """The processes whose parent is pid (a gunicorn master's workers), from /proc."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue  # ended while we looked
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                children.append(int(entry.name))
+    return children
 
 
 def wait_until_up(url, process, log, seconds=60):

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench.servers import children_of
 from tests.servers import BIN, ROOT
 
 NAMESPACE_COMMANDS = (["unshare", "--net", "--map-root-user"], ["unshare", "--net"])
@@ -172,17 +173,7 @@ class Host:
 
     def worker_pids(self):
         """gunicorn's worker processes: the children of its master."""
-        master = self.processes["gunicorn"].pid
-        children = []
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    stat = (entry / "stat").read_text()
-                except OSError:
-                    continue
-                if int(stat.rsplit(")", 1)[1].split()[1]) == master:
-                    children.append(int(entry.name))
-        return children
+        return children_of(self.processes["gunicorn"].pid)
 
     def network_namespace(self):
         """The network namespace gunicorn runs in (as /proc names it)."""
