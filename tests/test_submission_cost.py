@@ -165,12 +165,23 @@ def test_the_worst_bodies_render_in_milliseconds(family):
 @pytest.mark.parametrize("family", FAMILIES)
 def test_the_worst_bodies_are_answered_within_a_second(client, family):
     body = FAMILIES[family].strip()[:MAX_LENGTH]
+    elapsed = seconds_to_answer(client, body, "cost")
+    if elapsed >= 1.0:
+        # Once, on a shared host, a commit waited a second on the disk (or the
+        # hypervisor took the core) for a body that takes 40 ms: such a stall
+        # passes on a second try, a slow body is as slow again.
+        elapsed = seconds_to_answer(client, body, "cost-again")
+    assert elapsed < 1.0
+
+
+def seconds_to_answer(client, body, article):
+    """Wall time of one submission of body, which must be accepted."""
     start = time.perf_counter()
-    response = client.post("/api/v1/articles/2026/12/cost/comments",
+    response = client.post(f"/api/v1/articles/2026/12/{article}/comments",
                            json={"name": "Olena", "email": "olena@example.org", "body": body})
     elapsed = time.perf_counter() - start
     assert response.status_code == 202, response.json
-    assert elapsed < 1.0
+    return elapsed
 
 
 # The word rule reads every body three ways (as typed, as a reader sees it,
