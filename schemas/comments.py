@@ -124,7 +124,6 @@ def comment_create_schema(body_max_length):
     return CommentCreateSchema(body_max_length=body_max_length)
 
 
-
 class AuthorSchema(Schema):
     name = fields.String(attribute="author_name")
     website = fields.String(attribute="author_website", allow_none=True)
